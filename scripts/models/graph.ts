@@ -1,0 +1,189 @@
+// A small ONNX graph builder on top of onnx-proto's generated schema classes.
+// It names nodes and weights uniquely, makes seeded weights, and serialises the model.
+import onnxProto from 'onnx-proto';
+import { float32ToFloat16 } from '../../src/diffusion/float16.ts';
+
+const { onnx } = onnxProto;
+type Dim = number | string;
+export type FloatType = 'float32' | 'float16';
+export type ElemType = FloatType | 'int32' | 'int64';
+
+const DATA_TYPE: Record<ElemType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+  int32: onnx.TensorProto.DataType.INT32,
+  int64: onnx.TensorProto.DataType.INT64,
+};
+
+// Opset 17 is what current diffusers/optimum exports target, and the newest that
+// Debian's onnx checker (1.12) knows, so LayerNormalization exists but GroupNormalization
+// and Gelu do not: those are decomposed the way torch.onnx exports them.
+export const OPSET = 17;
+export const IR_VERSION = 8;
+
+/** Deterministic weights: mulberry32 + Box–Muller, so every run writes identical bytes. */
+export class SeededRandom {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  uniform(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  normal(): number {
+    const u = Math.max(this.uniform(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
+  }
+}
+
+type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
+
+export class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private counter = 0;
+  private scopes: string[] = [];
+  private constCache = new Map<string, string>();
+
+  constructor(
+    readonly name: string,
+    readonly dtype: FloatType,
+    readonly rng: SeededRandom,
+  ) {}
+
+  /** Runs `body` with names prefixed by `scope`, like a torch module path. */
+  scope<T>(scope: string, body: () => T): T {
+    this.scopes.push(scope);
+    try {
+      return body();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  uniqueName(base: string): string {
+    const prefix = this.scopes.length ? this.scopes.join('.') + '.' : '';
+    return `${prefix}${base}_${this.counter++}`;
+  }
+
+  input(name: string, type: ElemType, shape: Dim[]): string {
+    this.inputs.push(valueInfo(name, type, shape));
+    return name;
+  }
+
+  /** Marks `tensor` as a graph output under `name` (through an Identity when renamed). */
+  output(tensor: string, name: string, type: ElemType, shape: Dim[]): string {
+    if (tensor !== name) this.nodes.push({ opType: 'Identity', input: [tensor], output: [name], name: `${name}_identity` });
+    this.outputs.push(valueInfo(name, type, shape));
+    return name;
+  }
+
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputCount = 1): string[] {
+    const name = this.uniqueName(opType);
+    const output = Array.from({ length: outputCount }, (_, i) => `${name}_out${i}`);
+    this.nodes.push({ opType, name, input: inputs, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    return output;
+  }
+
+  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
+    return this.op(opType, inputs, attrs)[0]!;
+  }
+
+  /** A weight in the graph's float type. */
+  weight(base: string, dims: number[], values: Float32Array | number[]): string {
+    const name = this.uniqueName(base);
+    this.initializers.push(floatTensor(name, dims, values, this.dtype));
+    return name;
+  }
+
+  /** Gaussian weight with standard deviation `std`. */
+  randomWeight(base: string, dims: number[], std: number): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(count);
+    for (let i = 0; i < count; i++) values[i] = this.rng.normal() * std;
+    return this.weight(base, dims, values);
+  }
+
+  filledWeight(base: string, dims: number[], value: number): string {
+    return this.weight(base, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value));
+  }
+
+  /** A float constant (in the graph's float type unless given), shared across uses. */
+  floatConst(values: number[], dims: number[] = values.length === 1 ? [] : [values.length], dtype: FloatType = this.dtype): string {
+    const key = `${dtype}:${dims.join('x')}:${values.join(',')}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = `const_${this.constCache.size}`;
+      this.initializers.push(floatTensor(name, dims, values, dtype));
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  int64Const(values: number[], dims: number[] = [values.length]): string {
+    const key = `int64:${dims.join('x')}:${values.join(',')}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = `const_${this.constCache.size}`;
+      const raw = new BigInt64Array(values.map((v) => BigInt(v)));
+      this.initializers.push({ name, dims, dataType: DATA_TYPE.int64, rawData: new Uint8Array(raw.buffer) });
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  toBytes(docString: string): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: '', version: OPSET }],
+      producerName: 'controlnet-studio tiny-model generator',
+      producerVersion: '1',
+      docString,
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** Number of weight bytes, for the size report. */
+  weightBytes(): number {
+    return this.initializers.reduce((sum, t) => sum + (t.rawData?.length ?? 0), 0);
+  }
+}
+
+function valueInfo(name: string, type: ElemType, shape: Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: DATA_TYPE[type],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function floatTensor(name: string, dims: number[], values: ArrayLike<number>, dtype: FloatType): onnxProto.onnx.ITensorProto {
+  const raw = dtype === 'float16' ? float32ToFloat16(values) : Float32Array.from(values);
+  return { name, dims, dataType: DATA_TYPE[dtype], rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
+}
+
+function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'number') return { name, type: T.INT, i: value };
+  if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if ('float' in value) return { name, type: T.FLOAT, f: value.float };
+  return { name, type: T.FLOATS, floats: value.floats };
+}

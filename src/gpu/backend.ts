@@ -1,0 +1,144 @@
+// The only module that imports onnxruntime-web. It configures the runtime, creates
+// sessions for an execution provider, runs each session through its own queue, keeps
+// outputs on the GPU, and counts every GPU→CPU readback.
+import * as ort from 'onnxruntime-web/webgpu';
+import { ModelLoadError } from './errors.ts';
+import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
+
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+/** One row per provider: what onnxruntime-web is told, and where outputs live. */
+const PROVIDERS: Record<ExecutionProvider, { ep: string; outputLocation: 'gpu-buffer' | 'cpu' }> = {
+  webgpu: { ep: 'webgpu', outputLocation: 'gpu-buffer' },
+  wasm: { ep: 'wasm', outputLocation: 'cpu' },
+};
+
+/** Counts GPU→CPU copies, so the pipeline can report them per step. */
+export class ReadbackCounter {
+  count = 0;
+  bytes = 0;
+  record(bytes: number) {
+    this.count++;
+    this.bytes += bytes;
+  }
+}
+
+let configured = false;
+
+/** WASM threads need cross-origin isolation (SharedArrayBuffer); 4 is where returns flatten. */
+export function wasmThreadCount(): number {
+  return globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+}
+
+/** Points onnxruntime-web at our GPUDevice (the worker's only one). Call before creating sessions. */
+export function configureRuntime(device: GPUDevice | null): void {
+  if (configured) return;
+  configured = true;
+  if (device) ort.env.webgpu.device = device;
+  // Threads need cross-origin isolation; without it onnxruntime-web would fail to start them.
+  ort.env.wasm.numThreads = wasmThreadCount();
+  // Served by vite.config.ts's onnxruntime-web-files plugin; see there for why it is not bundled.
+  ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, globalThis.location.origin).href;
+  ort.env.logLevel = 'error';
+}
+
+/** A session output that may live on the GPU. Owned by whoever holds it: call dispose(). */
+export class OutputTensor {
+  constructor(
+    private readonly tensor: ort.Tensor,
+    private readonly readbacks: ReadbackCounter,
+  ) {}
+  get dims(): number[] {
+    return [...this.tensor.dims];
+  }
+  get type(): TensorType {
+    return this.tensor.type as TensorType;
+  }
+  get onGpu(): boolean {
+    return this.tensor.location === 'gpu-buffer';
+  }
+  /** Copies the data to the CPU; a GPU readback is counted. */
+  async download(): Promise<TensorData> {
+    let data = (await this.tensor.getData()) as TensorData['data'];
+    if (this.onGpu) this.readbacks.record(data.byteLength);
+    // Where the browser has Float16Array, onnxruntime-web returns one; we keep fp16 as raw bits.
+    if (this.type === 'float16' && !(data instanceof Uint16Array)) data = new Uint16Array(data.buffer, data.byteOffset, data.length);
+    return { type: this.type, dims: this.dims, data };
+  }
+  /** The underlying runtime tensor, for feeding another session without a copy. */
+  get runtimeTensor(): ort.Tensor {
+    return this.tensor;
+  }
+  dispose(): void {
+    this.tensor.dispose();
+  }
+}
+
+export type Feed = TensorData | OutputTensor;
+
+export class ModelSession {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: ExecutionProvider,
+    readonly label: string,
+    private readonly readbacks: ReadbackCounter,
+  ) {}
+
+  static async create(bytes: Uint8Array, provider: ExecutionProvider, label: string, readbacks = new ReadbackCounter()): Promise<ModelSession> {
+    const row = PROVIDERS[provider];
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [row.ep],
+        preferredOutputLocation: row.outputLocation,
+        graphOptimizationLevel: 'all',
+      });
+      return new ModelSession(session, provider, label, readbacks);
+    } catch (err) {
+      throw new ModelLoadError(`Could not load ${label} on ${provider}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  get inputs(): ValueMeta[] {
+    return this.session.inputMetadata.map(toMeta);
+  }
+  get outputs(): ValueMeta[] {
+    return this.session.outputMetadata.map(toMeta);
+  }
+
+  /** Runs after any earlier run on this session has finished: one session can't run twice at once. */
+  run(feeds: Record<string, Feed>): Promise<Record<string, OutputTensor>> {
+    const next = this.queue.then(() => this.runNow(feeds));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(feeds: Record<string, Feed>): Promise<Record<string, OutputTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    const created: ort.Tensor[] = [];
+    for (const [name, feed] of Object.entries(feeds)) {
+      if (feed instanceof OutputTensor) {
+        ortFeeds[name] = feed.runtimeTensor;
+      } else {
+        const t = new ort.Tensor(feed.type, feed.data, feed.dims);
+        created.push(t);
+        ortFeeds[name] = t;
+      }
+    }
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, OutputTensor> = {};
+    for (const [name, tensor] of Object.entries(results)) out[name] = new OutputTensor(tensor, this.readbacks);
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+    await this.session.release();
+  }
+}
+
+function toMeta(m: ort.InferenceSession.ValueMetadata): ValueMeta {
+  if (!m.isTensor) return { name: m.name, type: 'unknown', shape: [] };
+  return { name: m.name, type: m.type, shape: [...m.shape] };
+}

@@ -1,0 +1,45 @@
+// Worker-side message handling as a plain class, so it runs in Node tests without a Worker:
+// it dispatches calls to an Engine, relays progress, maps cancel messages to AbortSignals,
+// and sends errors as {name, message}.
+import type { Engine, JobControl } from './engine.ts';
+import { serializeError } from './errors.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+
+export class EngineHost {
+  private jobs = new Map<number, AbortController>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly post: (msg: FromWorker) => void,
+  ) {}
+
+  async handle(msg: ToWorker): Promise<void> {
+    if (msg.kind === 'cancel') {
+      this.jobs.get(msg.id)?.abort();
+      return;
+    }
+    const abort = new AbortController();
+    this.jobs.set(msg.id, abort);
+    const control: JobControl = {
+      signal: abort.signal,
+      onProgress: (progress) => this.post({ kind: 'progress', id: msg.id, progress }),
+    };
+    try {
+      const value = await this.dispatch(msg, control);
+      this.post({ kind: 'result', id: msg.id, value });
+    } catch (err) {
+      this.post({ kind: 'error', id: msg.id, error: serializeError(err) });
+    } finally {
+      this.jobs.delete(msg.id);
+    }
+  }
+
+  private dispatch(msg: Extract<ToWorker, { kind: 'call' }>, control: JobControl) {
+    switch (msg.method) {
+      case 'deviceInfo':
+        return this.engine.deviceInfo();
+      case 'selfTest':
+        return this.engine.selfTest(msg.payload, control);
+    }
+  }
+}

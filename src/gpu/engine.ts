@@ -1,0 +1,62 @@
+// The Engine interface: implemented inside the worker by the real engine and on the
+// main thread by EngineClient, which forwards calls as messages. The UI codes against this.
+import type { GpuInfo } from './device.ts';
+import type { ExecutionProvider } from './backend.ts';
+
+export interface DeviceInfo {
+  /** null when the browser has no WebGPU: everything runs on WASM. */
+  gpu: GpuInfo | null;
+  crossOriginIsolated: boolean;
+  wasmThreads: number;
+}
+
+export interface Progress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+/** Per-call controls that do not cross the boundary as data. */
+export interface JobControl {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface SelfTestOptions {
+  /** Base URL of a model set in the diffusers ONNX layout. */
+  modelSetUrl: string;
+  /** Latent size of the test sample (image size ÷ 8). */
+  latentSize: number;
+}
+
+export interface UnetVariantChoice {
+  file: string;
+  provider: ExecutionProvider;
+  precision: 'fp16' | 'fp32';
+  notice: string | null;
+}
+
+export interface ProviderRun {
+  provider: ExecutionProvider;
+  ms: number;
+  outputDims: number[];
+}
+
+export interface SelfTestReport {
+  chosen: UnetVariantChoice;
+  runs: ProviderRun[];
+  /** max |WebGPU − WASM| over the fp32 UNet output; null without WebGPU. */
+  maxAbsDiffWebGpuVsWasm: number | null;
+  /** The fp16 UNet, run where it can run (WASM here when the GPU lacks shader-f16). */
+  fp16: { provider: ExecutionProvider; maxAbsDiffVsFp32: number } | null;
+  /** Why onnxruntime-web refused the fp16 graph on WebGPU, when it did. */
+  fp16WebGpuRefusal: string | null;
+  readbacks: number;
+}
+
+export interface Engine {
+  deviceInfo(): Promise<DeviceInfo>;
+  /** Loads the set's UNet on WebGPU and WASM, runs it once on each, and compares. */
+  selfTest(options: SelfTestOptions, control?: JobControl): Promise<SelfTestReport>;
+  dispose(): void;
+}

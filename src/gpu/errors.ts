@@ -1,0 +1,53 @@
+// Typed engine errors. They cross the worker boundary as {name, message} and are
+// rebuilt here by name, so callers can branch with instanceof on either side.
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+}
+/** The browser has no usable WebGPU adapter or device. */
+export class NoWebGpuError extends EngineError {
+  override name = 'NoWebGpuError';
+}
+/** The GPU device was lost during work (driver reset, another tab, OOM). */
+export class DeviceLostError extends EngineError {
+  override name = 'DeviceLostError';
+}
+/** The worker died; the client can start a new one. */
+export class EngineCrashedError extends EngineError {
+  override name = 'EngineCrashedError';
+}
+/** The caller cancelled the job. */
+export class CancelledError extends EngineError {
+  override name = 'CancelledError';
+}
+/** A model file is missing, corrupt or not the graph its slot expects. */
+export class ModelLoadError extends EngineError {
+  override name = 'ModelLoadError';
+}
+
+const KNOWN: Record<string, new (message: string) => Error> = {
+  EngineError,
+  NoWebGpuError,
+  DeviceLostError,
+  EngineCrashedError,
+  CancelledError,
+  ModelLoadError,
+};
+
+export interface SerializedError {
+  name: string;
+  message: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'EngineError', message: String(err) };
+}
+
+export function deserializeError(e: SerializedError): Error {
+  const Ctor = KNOWN[e.name];
+  if (Ctor) return new Ctor(e.message);
+  const err = new EngineError(e.message);
+  err.name = e.name;
+  return err;
+}

@@ -1,0 +1,105 @@
+// GPU self-test: runs a model set's UNet once on WebGPU and once on WASM with the same
+// deterministic inputs and compares the outputs, and shows which UNet variant this
+// device gets (fp16 needs shader-f16 on WebGPU).
+import { ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
+import type { GpuInfo } from './device.ts';
+import type { JobControl, ProviderRun, SelfTestOptions, SelfTestReport } from './engine.ts';
+import { CancelledError } from './errors.ts';
+import { fetchBytes, fetchJson } from '../models/fetch-file.ts';
+import { chooseUnetVariant } from '../models/unet-variant.ts';
+import { float16ToFloat32, float32ToFloat16 } from '../diffusion/float16.ts';
+import { elementCount, maxAbsDiff, type TensorData, type ValueMeta } from '../diffusion/tensor.ts';
+
+interface ModelIndex {
+  controlnet_studio?: { unet_fp16?: string | null };
+}
+
+/** Concrete dims for the tiny set's symbolic names: batch, height, width and height/N. */
+export function resolveDims(meta: ValueMeta, latent: number): number[] {
+  return meta.shape.map((d) => {
+    if (typeof d === 'number') return d;
+    if (d === 'batch') return 1;
+    if (d === 'height' || d === 'width') return latent;
+    const m = /^(?:height|width)\/(\d+)$/.exec(d);
+    if (m) return latent / Number(m[1]);
+    throw new Error(`${meta.name}: unknown dimension "${d}"`);
+  });
+}
+
+/** Smooth deterministic values for data inputs, zeros for ControlNet residuals, t = 500. */
+export function selfTestFeeds(inputs: ValueMeta[], latent: number): Record<string, TensorData> {
+  const feeds: Record<string, TensorData> = {};
+  for (const meta of inputs) {
+    const dims = resolveDims(meta, latent);
+    if (meta.type === 'int64') {
+      feeds[meta.name] = { type: 'int64', dims, data: new BigInt64Array(elementCount(dims)).fill(500n) };
+      continue;
+    }
+    const values = new Float32Array(elementCount(dims));
+    if (!meta.name.includes('residual')) for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 0.37) * 0.8;
+    feeds[meta.name] = meta.type === 'float16' ? { type: 'float16', dims, data: float32ToFloat16(values) } : { type: 'float32', dims, data: values };
+  }
+  return feeds;
+}
+
+async function runOnce(bytes: Uint8Array, provider: ExecutionProvider, label: string, latent: number, readbacks: ReadbackCounter) {
+  const session = await ModelSession.create(bytes, provider, label, readbacks);
+  try {
+    const t0 = performance.now();
+    const outputs = await session.run(selfTestFeeds(session.inputs, latent));
+    const [first] = Object.values(outputs);
+    if (!first) throw new Error(`${label} produced no output`);
+    const data = await first.download();
+    const ms = performance.now() - t0;
+    for (const t of Object.values(outputs)) t.dispose();
+    const values = data.type === 'float16' ? float16ToFloat32(data.data as Uint16Array) : (data.data as Float32Array);
+    return { values, run: { provider, ms, outputDims: data.dims } satisfies ProviderRun };
+  } finally {
+    await session.dispose();
+  }
+}
+
+export async function runSelfTest(gpu: GpuInfo | null, options: SelfTestOptions, control: JobControl, readbacks: ReadbackCounter): Promise<SelfTestReport> {
+  const base = options.modelSetUrl.replace(/\/$/, '');
+  const step = (stage: string, done: number, total: number) => {
+    if (control.signal?.aborted) throw new CancelledError('Self-test cancelled.');
+    control.onProgress?.({ stage, done, total });
+  };
+  const index = await fetchJson<ModelIndex>(`${base}/model_index.json`, control.signal);
+  const fp16File = index.controlnet_studio?.unet_fp16 ?? null;
+  const chosen = chooseUnetVariant({ webgpu: gpu !== null, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File });
+  const total = (gpu ? 2 : 1) + (fp16File ? 1 : 0);
+  step('download', 0, total);
+  const fp32 = await fetchBytes(`${base}/unet/model.onnx`, control.signal);
+
+  const runs: ProviderRun[] = [];
+  const outputs = new Map<ExecutionProvider, Float32Array>();
+  for (const provider of gpu ? (['webgpu', 'wasm'] as const) : (['wasm'] as const)) {
+    const r = await runOnce(fp32, provider, 'unet/model.onnx', options.latentSize, readbacks);
+    runs.push(r.run);
+    outputs.set(provider, r.values);
+    step(`unet fp32 on ${provider}`, runs.length, total);
+  }
+  const gpuOut = outputs.get('webgpu');
+  const maxAbsDiffWebGpuVsWasm = gpuOut ? maxAbsDiff(gpuOut, outputs.get('wasm')!) : null;
+
+  let fp16: SelfTestReport['fp16'] = null;
+  let fp16WebGpuRefusal: string | null = null;
+  if (fp16File) {
+    const fp16Bytes = await fetchBytes(`${base}/${fp16File}`, control.signal);
+    if (gpu && !gpu.shaderF16) {
+      // Pin the runtime's behaviour that the variant choice relies on.
+      try {
+        await runOnce(fp16Bytes, 'webgpu', fp16File, options.latentSize, readbacks);
+      } catch (err) {
+        fp16WebGpuRefusal = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const provider: ExecutionProvider = gpu?.shaderF16 ? 'webgpu' : 'wasm';
+    const r = await runOnce(fp16Bytes, provider, fp16File, options.latentSize, readbacks);
+    runs.push(r.run);
+    fp16 = { provider, maxAbsDiffVsFp32: maxAbsDiff(r.values, outputs.get('wasm')!) };
+    step(`unet fp16 on ${provider}`, total, total);
+  }
+  return { chosen, runs, maxAbsDiffWebGpuVsWasm, fp16, fp16WebGpuRefusal, readbacks: readbacks.count };
+}

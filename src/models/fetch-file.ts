@@ -1,0 +1,24 @@
+// Plain HTTP fetch of a model-set file, with errors that name the file and the fix.
+// (Resumable OPFS-cached downloads build on this for the real, multi-GB sets.)
+import { ModelLoadError } from '../gpu/errors.ts';
+
+export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ModelLoadError(`Could not download ${url}: ${err instanceof Error ? err.message : String(err)}. Check the connection and try again.`);
+  }
+  if (!res.ok) throw new ModelLoadError(`Could not download ${url}: the server answered ${res.status} ${res.statusText}.`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const bytes = await fetchBytes(url, signal);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch {
+    throw new ModelLoadError(`${url} is not valid JSON.`);
+  }
+}

@@ -1,0 +1,30 @@
+// Which UNet file runs where. onnxruntime-web refuses fp16 graphs on a WebGPU device
+// without shader-f16 ("requires f16 but the device does not support it"), so such a
+// device gets the fp32 variant, or WASM when the set has only fp16.
+import type { UnetVariantChoice } from '../gpu/engine.ts';
+
+export interface VariantInput {
+  webgpu: boolean;
+  shaderF16: boolean;
+  fp32File: string | null;
+  fp16File: string | null;
+}
+
+export function chooseUnetVariant(v: VariantInput): UnetVariantChoice {
+  if (v.webgpu && v.shaderF16 && v.fp16File) return { file: v.fp16File, provider: 'webgpu', precision: 'fp16', notice: null };
+  if (v.webgpu && v.fp32File) {
+    const notice = v.fp16File ? 'This GPU has no shader-f16 support, so the fp32 UNet runs on WebGPU (more memory, same images).' : null;
+    return { file: v.fp32File, provider: 'webgpu', precision: 'fp32', notice };
+  }
+  if (v.webgpu && v.fp16File) {
+    return {
+      file: v.fp16File,
+      provider: 'wasm',
+      precision: 'fp16',
+      notice: 'This GPU has no shader-f16 support and the set has only an fp16 UNet, so it runs on the CPU (WASM), which is much slower.',
+    };
+  }
+  const file = v.fp32File ?? v.fp16File;
+  if (!file) throw new Error('The model set has no UNet file.');
+  return { file, provider: 'wasm', precision: file === v.fp32File ? 'fp32' : 'fp16', notice: 'No WebGPU in this browser: running on the CPU (WASM).' };
+}

@@ -1,0 +1,76 @@
+// Shows which WebGPU adapter the engine got, or that it runs on WASM, plus a self-test
+// that runs the tiny UNet on both back ends and compares them.
+import { useState } from 'react';
+import { useEngineStore } from '../state/engine-store.ts';
+import type { SelfTestReport } from '../gpu/engine.ts';
+
+export const TINY_SET_URL = `${import.meta.env.BASE_URL}models/tiny-sd15`;
+
+export function GpuStatus() {
+  const { device, status, message, engine, restart } = useEngineStore();
+  const [report, setReport] = useState<SelfTestReport | null>(null);
+  const [testError, setTestError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+
+  const runSelfTest = async () => {
+    setRunning(true);
+    setTestError(null);
+    try {
+      setReport(await engine.selfTest({ modelSetUrl: TINY_SET_URL, latentSize: 8 }));
+    } catch (err) {
+      setTestError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const gpu = device?.gpu;
+  return (
+    <section className="gpu-status" aria-label="GPU status">
+      {status === 'starting' && <p>Starting the engine…</p>}
+      {device && gpu && (
+        <p data-testid="adapter">
+          WebGPU adapter: <strong>{[gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' · ') || 'unnamed adapter'}</strong>
+          {gpu.shaderF16 ? ' (fp16 shaders)' : ' (no shader-f16: fp32 models)'}
+        </p>
+      )}
+      {device && !gpu && (
+        <p role="alert" data-testid="adapter">
+          No WebGPU adapter in this browser. The studio will run on the CPU (WASM), which is much slower. Chrome or Edge 113+ has WebGPU.
+        </p>
+      )}
+      {message && <p role="alert">{message}</p>}
+      {status === 'crashed' && <button onClick={restart}>Restart engine</button>}
+      <button onClick={runSelfTest} disabled={running || status !== 'ready'}>
+        Run GPU self-test
+      </button>
+      {testError && <p role="alert">Self-test failed: {testError}</p>}
+      {report && <SelfTestResult report={report} />}
+    </section>
+  );
+}
+
+function SelfTestResult({ report }: { report: SelfTestReport }) {
+  return (
+    <div role="status" aria-label="Self-test result">
+      <p>
+        UNet variant: {report.chosen.file} ({report.chosen.precision}) on {report.chosen.provider}
+      </p>
+      {report.chosen.notice && <p data-testid="variant-notice">{report.chosen.notice}</p>}
+      <ul>
+        {report.runs.map((r, i) => (
+          <li key={i}>
+            {r.provider}: {r.ms.toFixed(0)} ms, output {r.outputDims.join('×')}
+          </li>
+        ))}
+      </ul>
+      {report.maxAbsDiffWebGpuVsWasm !== null && <p data-testid="gpu-wasm-diff">max |WebGPU − WASM| = {report.maxAbsDiffWebGpuVsWasm.toExponential(2)}</p>}
+      {report.fp16 && (
+        <p data-testid="fp16-diff">
+          fp16 UNet on {report.fp16.provider}: max |fp16 − fp32| = {report.fp16.maxAbsDiffVsFp32.toExponential(2)}
+        </p>
+      )}
+      {report.fp16WebGpuRefusal && <p data-testid="fp16-refusal">fp16 on WebGPU refused: {report.fp16WebGpuRefusal}</p>}
+    </div>
+  );
+}
