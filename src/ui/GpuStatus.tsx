@@ -64,9 +64,9 @@ function SelfTestResult({ report }: { report: SelfTestReport }) {
           </li>
         ))}
       </ul>
-      {report.maxAbsDiffWebGpuVsWasm !== null && <p data-testid="gpu-wasm-diff">max |WebGPU − WASM| = {report.maxAbsDiffWebGpuVsWasm.toExponential(2)}</p>}
+      {report.maxAbsDiffWebGpuVsWasm !== null && <p data-testid="gpu-wasm-diff" data-value={report.maxAbsDiffWebGpuVsWasm}>max |WebGPU − WASM| = {report.maxAbsDiffWebGpuVsWasm.toExponential(2)}</p>}
       {report.fp16 && (
-        <p data-testid="fp16-diff">
+        <p data-testid="fp16-diff" data-value={report.fp16.maxAbsDiffVsFp32}>
           fp16 UNet on {report.fp16.provider}: max |fp16 − fp32| = {report.fp16.maxAbsDiffVsFp32.toExponential(2)}
         </p>
       )}

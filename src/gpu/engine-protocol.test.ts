@@ -1,0 +1,104 @@
+// EngineClient and EngineHost talking over an in-memory Worker: calls, progress,
+// cancellation, typed errors, and a crashed worker. The engine behind the host is a
+// small test engine; what is under test is the boundary itself.
+import { describe, expect, it } from 'vitest';
+import { EngineClient } from './client.ts';
+import { EngineHost } from './engine-host.ts';
+import type { DeviceInfo, Engine, JobControl, SelfTestOptions, SelfTestReport } from './engine.ts';
+import { CancelledError, EngineCrashedError, ModelLoadError } from './errors.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+
+class TestEngine implements Engine {
+  async deviceInfo(): Promise<DeviceInfo> {
+    return { gpu: null, crossOriginIsolated: false, wasmThreads: 1 };
+  }
+  async selfTest(options: SelfTestOptions, control: JobControl = {}): Promise<SelfTestReport> {
+    if (options.modelSetUrl === 'missing') throw new ModelLoadError('unet/model.onnx: 404');
+    for (let step = 1; step <= options.latentSize; step++) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (control.signal?.aborted) throw new CancelledError(`cancelled at step ${step}`);
+      control.onProgress?.({ stage: 'step', done: step, total: options.latentSize });
+    }
+    return { chosen: { file: 'x', provider: 'wasm', precision: 'fp32', notice: null }, runs: [], maxAbsDiffWebGpuVsWasm: null, fp16: null, fp16WebGpuRefusal: null, readbacks: 0 };
+  }
+  dispose() {}
+}
+
+/** A Worker stand-in: messages go to an EngineHost in the same process, asynchronously. */
+class InMemoryWorker {
+  onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  terminated = false;
+  private host = new EngineHost(new TestEngine(), (msg) => queueMicrotask(() => !this.terminated && this.onmessage?.({ data: structuredClone(msg) } as MessageEvent<FromWorker>)));
+  postMessage(msg: ToWorker) {
+    queueMicrotask(() => void this.host.handle(structuredClone(msg)));
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  crash(message: string) {
+    this.onerror?.({ message, preventDefault() {} } as ErrorEvent);
+  }
+}
+
+function setup() {
+  const workers: InMemoryWorker[] = [];
+  const crashes: Error[] = [];
+  const client = new EngineClient(
+    () => {
+      const w = new InMemoryWorker();
+      workers.push(w);
+      return w as unknown as Worker;
+    },
+    { onCrash: (e) => crashes.push(e) },
+  );
+  return { client, workers, crashes };
+}
+
+describe('engine worker protocol', () => {
+  it('answers calls and relays progress', async () => {
+    const { client } = setup();
+    expect(await client.deviceInfo()).toEqual({ gpu: null, crossOriginIsolated: false, wasmThreads: 1 });
+    const seen: number[] = [];
+    await client.selfTest({ modelSetUrl: 'tiny', latentSize: 3 }, { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('rebuilds errors as their typed class', async () => {
+    const { client } = setup();
+    const err = await client.selfTest({ modelSetUrl: 'missing', latentSize: 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err.message).toBe('unet/model.onnx: 404');
+  });
+
+  it('cancels within one step and stays usable afterwards', async () => {
+    const { client } = setup();
+    const abort = new AbortController();
+    let last = 0;
+    const job = client.selfTest({ modelSetUrl: 'tiny', latentSize: 50 }, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        last = p.done;
+        if (p.done === 3) abort.abort();
+      },
+    });
+    const err = await job.catch((e) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect(last).toBeLessThanOrEqual(4);
+    expect((await client.selfTest({ modelSetUrl: 'tiny', latentSize: 2 })).runs).toEqual([]);
+  });
+
+  it('notices a crashed worker, fails pending calls, and restarts', async () => {
+    const { client, workers, crashes } = setup();
+    const pending = client.selfTest({ modelSetUrl: 'tiny', latentSize: 50 });
+    workers[0]!.crash('out of memory');
+    const err = await pending.catch((e) => e);
+    expect(err).toBeInstanceOf(EngineCrashedError);
+    expect(err.message).toMatch(/out of memory/);
+    expect(crashes).toHaveLength(1);
+    client.restart();
+    expect(workers).toHaveLength(2);
+    expect(workers[0]!.terminated).toBe(true);
+    expect((await client.deviceInfo()).wasmThreads).toBe(1);
+  });
+});
