@@ -7,8 +7,10 @@ export interface SetConfig {
   textDim: number;
   textLayers: number;
   textHeads: number;
-  /** Token count of the tokenizer; the text encoder's embedding table has this many rows. */
+  /** Rows of the text encoder's embedding table: at least the tokenizer's token count. */
   vocabSize: number;
+  /** Write weights to `model.onnx_data` beside each graph (needed past protobuf's 2 GB limit). */
+  externalData: boolean;
   /** UNet block widths (SD 1.5: 320, 640, 1280, 1280). */
   unetChannels: [number, number, number, number];
   unetHeads: number;
@@ -31,7 +33,8 @@ export const TINY: SetConfig = {
   textDim: 32,
   textLayers: 2,
   textHeads: 2,
-  vocabSize: 0, // set from the trained tokenizer
+  vocabSize: 0, // the trained tokenizer's size
+  externalData: false,
   unetChannels: [16, 32, 32, 32],
   unetHeads: 2,
   groups: 8,
@@ -52,7 +55,8 @@ export const FULLSIZE: SetConfig = {
   textDim: 768,
   textLayers: 12,
   textHeads: 12,
-  vocabSize: 0,
+  vocabSize: 49408, // CLIP's
+  externalData: true,
   unetChannels: [320, 640, 1280, 1280],
   unetHeads: 8,
   groups: 32,

@@ -1,7 +1,7 @@
 // Writes a model set in the diffusers ONNX folder layout.
 //   npm run models:tiny       → public/models/tiny-sd15 (tests, offline studio)
 //   npm run models:fullsize   → .models/fullsize-sd15 (benchmarks; git-ignored)
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FULLSIZE, SD15_SCHEDULER_CONFIG, TINY, type SetConfig } from './config.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
@@ -22,17 +22,28 @@ function writeJson(path: string, value: unknown) {
 export function generateSet(baseCfg: SetConfig, outDir: string, log = console.log): Record<string, number> {
   rmSync(outDir, { recursive: true, force: true });
   const sizes: Record<string, number> = {};
-  const tokenizer = trainTokenizer(baseCfg === TINY ? 256 : 48894);
-  const cfg = { ...baseCfg, vocabSize: Object.keys(tokenizer.vocab).length };
-  if (new Set(Object.values(tokenizer.vocab)).size !== cfg.vocabSize) throw new Error('tokenizer vocabulary has duplicate tokens');
+  const tokenizer = trainTokenizer(256);
+  const tokenCount = Object.keys(tokenizer.vocab).length;
+  if (new Set(Object.values(tokenizer.vocab)).size !== tokenCount) throw new Error('tokenizer vocabulary has duplicate tokens');
+  const cfg = { ...baseCfg, vocabSize: Math.max(tokenCount, baseCfg.vocabSize) };
 
   const emit = (relPath: string, graph: GraphBuilder, doc: string) => {
-    const bytes = graph.toBytes(doc);
     const path = join(outDir, relPath);
     mkdirSync(dirname(path), { recursive: true });
+    let total = 0;
+    if (cfg.externalData) {
+      const fd = openSync(`${path}_data`, 'w');
+      try {
+        for (const chunk of graph.externalizeWeights('model.onnx_data')) total += writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const bytes = graph.toBytes(doc);
     writeFileSync(path, bytes);
-    sizes[relPath] = bytes.length;
-    log(`  ${relPath}  ${(bytes.length / 1024).toFixed(0)} KiB, ${graph.nodes.length} nodes`);
+    total += bytes.length;
+    sizes[relPath] = total;
+    log(`  ${relPath}  ${(total / 1024).toFixed(0)} KiB, ${graph.nodes.length} nodes`);
   };
 
   log(`Generating ${cfg.name} into ${outDir}`);

@@ -138,6 +138,29 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * Moves every initializer's bytes into `dataFile` (ONNX external data), as real exports
+   * over protobuf's 2 GB limit do; the model then refers to them by location, offset and length.
+   * Returns the bytes to write to the data file, in order.
+   */
+  externalizeWeights(dataFile: string): Uint8Array[] {
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    for (const t of this.initializers) {
+      const raw = t.rawData as Uint8Array;
+      chunks.push(raw);
+      t.externalData = [
+        { key: 'location', value: dataFile },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(raw.length) },
+      ];
+      t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+      t.rawData = null;
+      offset += raw.length;
+    }
+    return chunks;
+  }
+
   toBytes(docString: string): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
