@@ -141,13 +141,15 @@ export class GraphBuilder {
   /**
    * Moves every initializer's bytes into `dataFile` (ONNX external data), as real exports
    * over protobuf's 2 GB limit do; the model then refers to them by location, offset and length.
-   * Returns the bytes to write to the data file, in order.
+   * Small tensors (shapes, scalars) stay inline, as onnx's size_threshold does, so shape
+   * inference can still read them. Returns the bytes to write to the data file, in order.
    */
-  externalizeWeights(dataFile: string): Uint8Array[] {
+  externalizeWeights(dataFile: string, sizeThreshold = 1024): Uint8Array[] {
     const chunks: Uint8Array[] = [];
     let offset = 0;
     for (const t of this.initializers) {
       const raw = t.rawData as Uint8Array;
+      if (raw.length < sizeThreshold) continue;
       chunks.push(raw);
       t.externalData = [
         { key: 'location', value: dataFile },

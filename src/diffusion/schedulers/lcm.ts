@@ -1,0 +1,62 @@
+// Latent Consistency Model multistep sampling (diffusers' LCMScheduler): each step
+// predicts the denoised sample through the consistency boundary condition, then
+// re-noises it to the next timestep (with fresh noise, except after the last step).
+import { alphasCumprod, resolveConfig, type SchedulerConfig } from './config.ts';
+import { addNoiseAt, predictX0AndEps } from './discrete.ts';
+import { drawNoise, type Scheduler, type StepNoise } from './types.ts';
+
+const SIGMA_DATA = 0.5;
+
+export class LcmScheduler implements Scheduler {
+  readonly config: SchedulerConfig;
+  private readonly cumprod: Float32Array;
+  private readonly finalAlphaCumprod: number;
+  private readonly originalSteps: number;
+  private readonly timestepScaling: number;
+  timesteps: number[] = [];
+  readonly sigmas = null;
+  readonly initNoiseSigma = 1;
+  private stepIndex = 0;
+
+  constructor(raw: Record<string, unknown>) {
+    this.config = resolveConfig(raw);
+    this.cumprod = alphasCumprod(this.config);
+    this.finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.cumprod[0]!;
+    this.originalSteps = typeof raw.original_inference_steps === 'number' ? raw.original_inference_steps : 50;
+    this.timestepScaling = typeof raw.timestep_scaling === 'number' ? raw.timestep_scaling : 10;
+  }
+
+  setTimesteps(n: number): void {
+    const k = Math.floor(this.config.num_train_timesteps / this.originalSteps);
+    // The LCM training schedule, k·i − 1, descending; n of its entries, evenly spaced.
+    const origin = Array.from({ length: this.originalSteps }, (_, i) => (this.originalSteps - i) * k - 1);
+    if (n > origin.length) throw new Error(`LCM can take at most ${origin.length} steps.`);
+    this.timesteps = Array.from({ length: n }, (_, i) => origin[Math.floor((i * origin.length) / n)]!);
+    this.stepIndex = 0;
+  }
+
+  scaleModelInput(x: Float32Array): Float32Array {
+    return x;
+  }
+
+  step(out: Float32Array, t: number, x: Float32Array, noise?: StepNoise): Float32Array {
+    const isLast = this.stepIndex === this.timesteps.length - 1;
+    const prevT = isLast ? t : this.timesteps[this.stepIndex + 1]!;
+    this.stepIndex++;
+    const alphaProd = this.cumprod[t]!;
+    const alphaPrev = prevT >= 0 ? this.cumprod[prevT]! : this.finalAlphaCumprod;
+    const scaled = t * this.timestepScaling;
+    const cSkip = SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2);
+    const cOut = scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2);
+    const { x0 } = predictX0AndEps(this.config, out, x, alphaProd);
+    const denoised = Float32Array.from(x0, (v, i) => cOut * v + cSkip * x[i]!);
+    if (isLast) return denoised;
+    const z = drawNoise(noise, 'LCM');
+    const [sa, sb] = [Math.sqrt(alphaPrev), Math.sqrt(1 - alphaPrev)];
+    return Float32Array.from(denoised, (v, i) => sa * v + sb * z[i]!);
+  }
+
+  addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {
+    return addNoiseAt(this.cumprod, clean, noise, t);
+  }
+}

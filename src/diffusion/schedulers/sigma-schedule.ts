@@ -1,0 +1,59 @@
+// Shared pieces of the σ-space (k-diffusion style) schedulers: timestep spacing,
+// σ(t) interpolation, Karras σ spacing, σ → t, and the input scaling 1/√(σ²+1).
+import { alphasCumprod, interpAtTimesteps, trainingSigmas, type SchedulerConfig } from './config.ts';
+
+const f = Math.fround;
+
+export function spacedTimesteps(config: SchedulerConfig, n: number, defaultSpacing: 'linspace' | 'leading'): number[] {
+  const T = config.num_train_timesteps;
+  const spacing = config.timestep_spacing ?? defaultSpacing;
+  if (spacing === 'linspace') return Array.from({ length: n }, (_, i) => f(((T - 1) * (n - 1 - i)) / (n - 1)));
+  if (spacing === 'leading') {
+    const ratio = Math.floor(T / n);
+    return Array.from({ length: n }, (_, i) => Math.round((n - 1 - i) * ratio) + config.steps_offset);
+  }
+  const ratio = T / n;
+  return Array.from({ length: n }, (_, i) => Math.round(T - i * ratio) - 1);
+}
+
+export interface SigmaSchedule {
+  timesteps: number[];
+  /** n + 1 values, the last one 0. */
+  sigmas: number[];
+}
+
+/** σ at each timestep by linear interpolation of the training σs (Euler, Euler a). */
+export function interpolatedSchedule(config: SchedulerConfig, n: number): SigmaSchedule {
+  const timesteps = spacedTimesteps(config, n, 'linspace');
+  const train = trainingSigmas(alphasCumprod(config));
+  return { timesteps, sigmas: [...interpAtTimesteps(timesteps, train).map(f), 0] };
+}
+
+/** Karras et al. (2022) ρ = 7 spacing between the training σ range's ends. */
+export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho = 7): number[] {
+  const [minInv, maxInv] = [sigmaMin ** (1 / rho), sigmaMax ** (1 / rho)];
+  return Array.from({ length: n }, (_, i) => (maxInv + (i / (n - 1)) * (minInv - maxInv)) ** rho);
+}
+
+/** The (fractional) training timestep whose log σ matches, by piecewise-linear interpolation. */
+export function sigmaToT(sigma: number, logSigmas: Float64Array): number {
+  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  let low = 0;
+  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i]! >= 0) low = i;
+  low = Math.min(low, logSigmas.length - 2);
+  const [lo, hi] = [logSigmas[low]!, logSigmas[low + 1]!];
+  const w = Math.min(Math.max((lo - logSigma) / (lo - hi), 0), 1);
+  return (1 - w) * low + w * (low + 1);
+}
+
+/** x / √(σ² + 1): the k-diffusion input scaling. */
+export function scaleBySigma(x: Float32Array, sigma: number): Float32Array {
+  const s = 1 / Math.sqrt(sigma * sigma + 1);
+  return Float32Array.from(x, (v) => v * s);
+}
+
+/** Which step a timestep is (first match), for schedulers that are called with t. */
+export function stepIndexOf(timesteps: number[], t: number, fallback: number): number {
+  const i = timesteps.indexOf(t);
+  return i >= 0 ? i : fallback;
+}
