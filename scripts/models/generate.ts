@@ -8,7 +8,7 @@ import { mergesText, trainTokenizer } from './tokenizer.ts';
 import { buildTextEncoder } from './text-encoder.ts';
 import { buildControlNet, buildUnet } from './unet.ts';
 import { buildVaeDecoder, buildVaeEncoder } from './vae.ts';
-import type { GraphBuilder } from './graph.ts';
+import type { GraphBuilder } from '../../src/models/onnx-graph.ts';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
 
 export const TINY_OUT = 'public/models/tiny-sd15';

@@ -1,7 +1,7 @@
 // Neural-network building blocks, emitted with the same ONNX op types torch.onnx.export
 // produces for diffusers' SD 1.5 modules (GroupNorm as Reshape+InstanceNormalization,
 // SiLU as Sigmoid*x, GELU through Erf, attention as MatMul+Softmax).
-import type { GraphBuilder } from './graph.ts';
+import type { GraphBuilder } from '../../src/models/onnx-graph.ts';
 
 export interface InitOptions {
   /** Multiplies the default 1/sqrt(fan_in) standard deviation; 0 gives exact zeros. */

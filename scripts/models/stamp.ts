@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STAMP_FILE = 'generator.sha256';
-const SOURCES = ['scripts/models', 'src/diffusion/float16.ts', 'src/diffusion/byte-unicode.ts'];
+const SOURCES = ['scripts/models', 'src/models/onnx-graph.ts', 'src/diffusion/float16.ts', 'src/diffusion/byte-unicode.ts'];
 
 export function generatorHash(root = process.cwd()): string {
   const hash = createHash('sha256');

@@ -1,6 +1,6 @@
 // CLIP's text transformer in miniature: token + position embeddings, pre-LN blocks with
 // causal self-attention and quick-GELU MLP, final LayerNorm, and the EOS-token pooler.
-import { GraphBuilder, SeededRandom } from './graph.ts';
+import { GraphBuilder, SeededRandom } from '../../src/models/onnx-graph.ts';
 import { attention, layerNorm, linear, quickGelu } from './layers.ts';
 import type { SetConfig } from './config.ts';
 

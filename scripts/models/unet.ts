@@ -1,7 +1,7 @@
 // SD 1.5's UNet2DConditionModel and ControlNetModel in miniature. Both share the encoder
 // half (time embedding, conv_in, 4 down levels, mid block), so the ControlNet's 13 outputs
 // line up with the UNet's 13 residual inputs by construction.
-import { GraphBuilder, SeededRandom, type FloatType } from './graph.ts';
+import { GraphBuilder, SeededRandom, type FloatType } from '../../src/models/onnx-graph.ts';
 import { conv2d, downsample, gemm, groupNorm, resnetBlock, silu, spatialTransformer, upsample } from './layers.ts';
 import type { SetConfig } from './config.ts';
 

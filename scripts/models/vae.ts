@@ -1,6 +1,6 @@
 // AutoencoderKL in miniature: encoder (conv_in, 4 down levels, mid block with attention,
 // quant_conv) and decoder (post_quant_conv, mid block, 4 up levels with 3 upsamplings).
-import { GraphBuilder, SeededRandom } from './graph.ts';
+import { GraphBuilder, SeededRandom } from '../../src/models/onnx-graph.ts';
 import { conv2d, downsample, groupNorm, resnetBlock, silu, upsample, vaeAttention } from './layers.ts';
 import type { SetConfig } from './config.ts';
 

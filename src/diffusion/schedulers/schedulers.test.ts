@@ -40,7 +40,7 @@ describe('schedulers reproduce diffusers', () => {
 
     // The model function the reference used: eps = 0.5·x_in·cos(t/1000) + 0.1·sin(i/7).
     // initial_sample is already randn · init_noise_sigma.
-    let x = Float32Array.from(c.initial_sample);
+    let x: Float32Array = Float32Array.from(c.initial_sample);
     let noiseIndex = 0;
     s.timesteps.forEach((t, step) => {
       const xIn = s.scaleModelInput(x, t);
@@ -58,7 +58,7 @@ describe('schedulers reproduce diffusers', () => {
       const s = createScheduler(name, cases[0]!.config);
       s.setTimesteps(10);
       expect(s.timesteps.length).toBeGreaterThanOrEqual(10);
-      let x = new Float32Array(16).fill(s.initNoiseSigma);
+      let x: Float32Array = new Float32Array(16).fill(s.initNoiseSigma);
       for (const t of s.timesteps) x = s.step(s.scaleModelInput(x, t).map((v) => v * 0.1), t, x, () => new Float32Array(16));
       expect(x.every(Number.isFinite)).toBe(true);
     }

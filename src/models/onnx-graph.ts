@@ -1,7 +1,8 @@
-// A small ONNX graph builder on top of onnx-proto's generated schema classes.
+// A small ONNX graph builder on top of onnx-proto's generated schema classes, used by the
+// model-set generator and, at run time, for the engine's small tensor-op graphs.
 // It names nodes and weights uniquely, makes seeded weights, and serialises the model.
 import onnxProto from 'onnx-proto';
-import { float32ToFloat16 } from '../../src/diffusion/float16.ts';
+import { float32ToFloat16 } from '../diffusion/float16.ts';
 
 const { onnx } = onnxProto;
 type Dim = number | string;
