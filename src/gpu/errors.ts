@@ -1,5 +1,8 @@
 // Typed engine errors. They cross the worker boundary as {name, message} and are
 // rebuilt here by name, so callers can branch with instanceof on either side.
+import { CancelledError, ModelContractError } from '../diffusion/errors.ts';
+
+export { CancelledError, ModelContractError };
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -16,10 +19,6 @@ export class DeviceLostError extends EngineError {
 export class EngineCrashedError extends EngineError {
   override name = 'EngineCrashedError';
 }
-/** The caller cancelled the job. */
-export class CancelledError extends EngineError {
-  override name = 'CancelledError';
-}
 /** A model file is missing, corrupt or not the graph its slot expects. */
 export class ModelLoadError extends EngineError {
   override name = 'ModelLoadError';
@@ -32,6 +31,7 @@ const KNOWN: Record<string, new (message: string) => Error> = {
   EngineCrashedError,
   CancelledError,
   ModelLoadError,
+  ModelContractError,
 };
 
 export interface SerializedError {

@@ -73,13 +73,14 @@ export class GraphBuilder {
     return `${prefix}${base}_${this.counter++}`;
   }
 
-  input(name: string, type: ElemType, shape: Dim[]): string {
+  /** A graph input; a null shape accepts any rank. */
+  input(name: string, type: ElemType, shape: Dim[] | null): string {
     this.inputs.push(valueInfo(name, type, shape));
     return name;
   }
 
   /** Marks `tensor` as a graph output under `name` (through an Identity when renamed). */
-  output(tensor: string, name: string, type: ElemType, shape: Dim[]): string {
+  output(tensor: string, name: string, type: ElemType, shape: Dim[] | null): string {
     if (tensor !== name) this.nodes.push({ opType: 'Identity', input: [tensor], output: [name], name: `${name}_identity` });
     this.outputs.push(valueInfo(name, type, shape));
     return name;
@@ -188,17 +189,12 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, type: ElemType, shape: Dim[]): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: DATA_TYPE[type],
-        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
+function valueInfo(name: string, type: ElemType, shape: Dim[] | null): onnxProto.onnx.IValueInfoProto {
+  const dims = shape ? { shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } : {};
+  return { name, type: { tensorType: { elemType: DATA_TYPE[type], ...dims } } };
 }
+
+export const ONNX_TYPE_CODE = DATA_TYPE;
 
 function floatTensor(name: string, dims: number[], values: ArrayLike<number>, dtype: FloatType): onnxProto.onnx.ITensorProto {
   const raw = dtype === 'float16' ? float32ToFloat16(values) : Float32Array.from(values);

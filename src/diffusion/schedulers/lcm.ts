@@ -40,9 +40,11 @@ export class LcmScheduler implements Scheduler {
   }
 
   step(out: Float32Array, t: number, x: Float32Array, noise?: StepNoise): Float32Array {
-    const isLast = this.stepIndex === this.timesteps.length - 1;
-    const prevT = isLast ? t : this.timesteps[this.stepIndex + 1]!;
-    this.stepIndex++;
+    const i = this.timesteps[this.stepIndex] === t ? this.stepIndex : this.timesteps.indexOf(t);
+    if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
+    const isLast = i === this.timesteps.length - 1;
+    const prevT = isLast ? t : this.timesteps[i + 1]!;
+    this.stepIndex = i + 1;
     const alphaProd = this.cumprod[t]!;
     const alphaPrev = prevT >= 0 ? this.cumprod[prevT]! : this.finalAlphaCumprod;
     const scaled = t * this.timestepScaling;

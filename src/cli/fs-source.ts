@@ -1,0 +1,15 @@
+// A model set read from a folder on disk (the CLI's and Node tests' SetSource).
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SetSource } from '../models/load-set.ts';
+
+export function folderSource(dir: string): SetSource {
+  return {
+    read: async (path) => new Uint8Array(await readFile(join(dir, path))),
+    has: (path) =>
+      access(join(dir, path)).then(
+        () => true,
+        () => false,
+      ),
+  };
+}

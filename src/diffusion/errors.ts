@@ -1,0 +1,12 @@
+// Errors the diffusion core raises. The engine's error table (src/gpu/errors.ts) knows
+// them by name, so they survive the worker boundary as the same classes.
+
+/** The caller cancelled the job. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}
+
+/** A graph does not fit its slot: the message names the file, what we expected and what we found. */
+export class ModelContractError extends Error {
+  override name = 'ModelContractError';
+}

@@ -1,0 +1,132 @@
+// The pipeline on the tiny set in Node (onnxruntime-node): determinism, ControlNet effects,
+// unit scheduling, stacking, img2img, and stats. The same behaviours run on WebGPU in e2e/.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { folderSource } from '../cli/fs-source.ts';
+import { NodeSession, nodeOps } from '../cli/node-runtime.ts';
+import { loadModelSet } from '../models/load-set.ts';
+import { generate, type GenerateParams, type PipelineModels } from './pipeline.ts';
+import type { ControlUnit, RgbaImage } from './control-units.ts';
+
+let models: PipelineModels;
+const SIZE = 64;
+
+function pattern(seed: number): RgbaImage {
+  const data = new Uint8ClampedArray(SIZE * SIZE * 4);
+  for (let y = 0; y < SIZE; y++)
+    for (let x = 0; x < SIZE; x++) {
+      const on = (x + seed * 7) % 16 < 3 || (y * seed) % 23 < 2 ? 255 : 0;
+      data.set([on, on, on, 255], (y * SIZE + x) * 4);
+    }
+  return { data, width: SIZE, height: SIZE };
+}
+const unit = (model: string, extra: Partial<ControlUnit> = {}): ControlUnit => ({ model, image: pattern(1), weight: 1, start: 0, end: 1, mode: 'balanced', ...extra });
+const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
+  prompt: 'a photo of a cat',
+  negativePrompt: 'blurry',
+  steps: 4,
+  cfgScale: 7.5,
+  seed: 42,
+  width: SIZE,
+  height: SIZE,
+  sampler: 'euler-a',
+  units: [],
+  ...extra,
+});
+const diff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+
+beforeAll(async () => {
+  ({ models } = await loadModelSet(folderSource('public/models/tiny-sd15'), { createSession: (b, l) => NodeSession.create(b, l), ops: nodeOps() }));
+});
+
+describe('SD 1.5 pipeline on the tiny set', () => {
+  it('gives identical images for the same seed and settings, and different ones for another seed', async () => {
+    const a = await generate(models, params());
+    const b = await generate(models, params());
+    expect(diff(a.image, b.image)).toBe(0);
+    const c = await generate(models, params({ seed: 43 }));
+    expect(diff(a.image, c.image)).toBeGreaterThan(0);
+    expect(a.image.width).toBe(SIZE);
+  });
+
+  it('leaves the image exactly unchanged with the zero-init ControlNet', async () => {
+    const plain = await generate(models, params());
+    const zero = await generate(models, params({ units: [unit('zero-init')] }));
+    expect(diff(plain.image, zero.image)).toBe(0);
+  });
+
+  it('changes the image with a trained ControlNet, and runs it once per step', async () => {
+    const plain = await generate(models, params());
+    const canny = await generate(models, params({ units: [unit('canny')] }));
+    expect(diff(plain.image, canny.image)).toBeGreaterThan(10);
+    expect(canny.stats.sessionRuns['controlnet/canny/model.onnx']).toBe(4);
+  });
+
+  it('skips a unit entirely at weight 0 or outside its start/end range', async () => {
+    const plain = await generate(models, params());
+    for (const u of [unit('canny', { weight: 0 }), unit('canny', { start: 0.9, end: 1 })]) {
+      const r = await generate(models, params({ units: [u] }));
+      expect(diff(plain.image, r.image)).toBe(0);
+      expect(r.stats.sessionRuns['controlnet/canny/model.onnx']).toBeUndefined();
+      expect(r.stats.controlnetRunsSkipped).toBe(4);
+    }
+    const half = await generate(models, params({ units: [unit('canny', { start: 0, end: 0.5 })] }));
+    expect(half.stats.sessionRuns['controlnet/canny/model.onnx']).toBe(2);
+  });
+
+  it('sums stacked units: two units differ from either alone', async () => {
+    const canny = await generate(models, params({ units: [unit('canny')] }));
+    const scribble = await generate(models, params({ units: [unit('scribble', { image: pattern(2), weight: 0.5 })] }));
+    const both = await generate(models, params({ units: [unit('canny'), unit('scribble', { image: pattern(2), weight: 0.5 })] }));
+    expect(diff(both.image, canny.image)).toBeGreaterThan(0);
+    expect(diff(both.image, scribble.image)).toBeGreaterThan(0);
+  });
+
+  it('applies the control modes: prompt-first and ControlNet-first differ from balanced', async () => {
+    const [balanced, prompt, cn] = await Promise.all(
+      (['balanced', 'prompt', 'controlnet'] as const).map((mode) => generate(models, params({ units: [unit('canny', { mode })] }))),
+    );
+    expect(diff(balanced.image, prompt.image)).toBeGreaterThan(0);
+    expect(diff(balanced.image, cn.image)).toBeGreaterThan(0);
+  });
+
+  it('reads back one latent per step and the final image, nothing else', async () => {
+    const r = await generate(models, params({ units: [unit('canny'), unit('scribble')] }));
+    expect(r.stats.steps.map((s) => s.readbacks)).toEqual([1, 1, 1, 1]);
+    expect(r.stats.steps.every((s) => s.readbackBytes === 4 * 4 * 8 * 8)).toBe(true);
+    expect(r.stats.readbacks).toBe(5);
+  });
+
+  it('runs img2img from an init image with a strength', async () => {
+    const base = await generate(models, params());
+    const r = await generate(models, params({ init: { image: base.image, strength: 0.5 }, sampler: 'ddim' }));
+    expect(r.stats.steps).toHaveLength(2);
+    expect(r.image.data.length).toBe(base.image.data.length);
+  });
+
+  it('runs every sampler without CFG too', async () => {
+    for (const sampler of ['ddim', 'euler', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm', 'pndm'] as const) {
+      const r = await generate(models, params({ sampler, cfgScale: 1, units: [unit('canny')] }));
+      expect(r.image.data.some((v) => v > 0 && v < 255)).toBe(true);
+    }
+  });
+
+  it('explains a bad unit instead of failing inside a session', async () => {
+    await expect(generate(models, params({ units: [unit('depth')] }))).rejects.toThrow(/ControlNet unit 1: .*"depth" is not in the loaded set/);
+    await expect(generate(models, params({ units: [unit('canny', { start: 0.8, end: 0.2 })] }))).rejects.toThrow(/start \(0.8\) must not be after end/);
+    await expect(generate(models, params({ width: 100 }))).rejects.toThrow(/multiples of 64/);
+  });
+
+  it('stops within one step when cancelled', async () => {
+    const abort = new AbortController();
+    let seen = 0;
+    const job = generate(models, params({ steps: 30 }), {
+      signal: abort.signal,
+      onStep: (s) => {
+        seen = s.step;
+        if (s.step === 2) abort.abort();
+      },
+    });
+    await expect(job).rejects.toThrow(/cancelled/);
+    expect(seen).toBe(2);
+  });
+});

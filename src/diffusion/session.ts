@@ -1,0 +1,57 @@
+// What the diffusion core needs from a runtime: sessions that take CPU or device tensors
+// and return device tensors, plus a few tensor ops that must not leave the device.
+// Implemented by src/gpu/backend.ts (onnxruntime-web) and src/cli (onnxruntime-node).
+import type { TensorData, TensorType, ValueMeta } from './tensor.ts';
+
+/** A tensor that may live on the GPU. Its holder must dispose() it. */
+export interface DeviceTensor {
+  readonly dims: number[];
+  readonly type: TensorType;
+  /** Copies to the CPU; a GPU readback is counted by the runtime. */
+  download(): Promise<TensorData>;
+  dispose(): void;
+}
+
+export type Feed = TensorData | DeviceTensor;
+
+export interface Session {
+  /** The file this session was made from, for errors and stats. */
+  readonly label: string;
+  readonly inputs: ValueMeta[];
+  readonly outputs: ValueMeta[];
+  run(feeds: Record<string, Feed>): Promise<Record<string, DeviceTensor>>;
+}
+
+export interface ResidualSource {
+  /** 13 tensors: the 12 down residuals then the mid one, in the UNet's order. */
+  residuals: DeviceTensor[];
+  /** One multiplier per residual (weight × control-mode scale). */
+  scales: number[];
+  /** Computed on the conditional half only (ControlNet is more important): pad the uncond half with zeros. */
+  condOnly: boolean;
+}
+
+/** Device-side tensor arithmetic the denoising loop needs between sessions. */
+export interface TensorOps {
+  /** Copies CPU data to the device once, for inputs reused every step. */
+  upload(data: TensorData): Promise<DeviceTensor>;
+  /** Σ_k scales_k[i] · residuals_k[i] for each i, as `type`, batch `batch`. */
+  sumResiduals(sources: ResidualSource[], type: TensorType, batch: number): Promise<DeviceTensor[]>;
+  /** uncond + g·(cond − uncond) from a batch-2 prediction, as float32 batch 1. */
+  guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor>;
+}
+
+/** Per-session timing, for the stats every generation reports. */
+export class SessionTimer {
+  readonly ms = new Map<string, number>();
+  readonly runs = new Map<string, number>();
+  async time<T>(label: string, work: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.ms.set(label, (this.ms.get(label) ?? 0) + performance.now() - t0);
+      this.runs.set(label, (this.runs.get(label) ?? 0) + 1);
+    }
+  }
+}

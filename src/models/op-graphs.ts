@@ -1,0 +1,96 @@
+// Small ONNX graphs for the tensor arithmetic the denoising loop does between sessions
+// (summing ControlNet residuals, classifier-free guidance, uploads). Running them as
+// sessions on the same execution provider keeps every tensor on the GPU.
+import { GraphBuilder, ONNX_TYPE_CODE, SeededRandom, type FloatType } from './onnx-graph.ts';
+import type { DeviceTensor, ResidualSource, Session, TensorOps } from '../diffusion/session.ts';
+import type { TensorData, TensorType } from '../diffusion/tensor.ts';
+
+const RESIDUALS = 13;
+
+function builder(name: string): GraphBuilder {
+  return new GraphBuilder(name, 'float32', new SeededRandom(0));
+}
+
+function castTo(g: GraphBuilder, x: string, from: TensorType, to: TensorType): string {
+  return from === to ? x : g.op1('Cast', [x], { to: ONNX_TYPE_CODE[to] });
+}
+
+export function identityGraph(type: TensorType): Uint8Array {
+  const g = builder('upload');
+  g.output(g.op1('Identity', [g.input('x', type, null)]), 'y', type, null);
+  return g.toBytes('copy to device');
+}
+
+/**
+ * out_i = Σ_k scales[k·13 + i] · u{k}_{i}, in float32, cast to `outType`. A cond-only
+ * source has batch 1; with batch 2 its term gets a zero uncond half in front.
+ */
+export function residualSumGraph(inTypes: TensorType[], condOnly: boolean[], outType: FloatType, batch: number): Uint8Array {
+  const g = builder('residual_sum');
+  const scales = g.input('scales', 'float32', [inTypes.length * RESIDUALS]);
+  const zero = g.floatConst([0]);
+  for (let i = 0; i < RESIDUALS; i++) {
+    let sum: string | null = null;
+    inTypes.forEach((type, k) => {
+      const x = castTo(g, g.input(`u${k}_${i}`, type, null), type, 'float32');
+      let term = g.op1('Mul', [x, g.op1('Gather', [scales, g.int64Const([k * RESIDUALS + i], [])], { axis: 0 })]);
+      if (condOnly[k] && batch === 2) term = g.op1('Concat', [g.op1('Mul', [term, zero]), term], { axis: 0 });
+      sum = sum === null ? term : g.op1('Add', [sum, term]);
+    });
+    g.output(castTo(g, sum!, 'float32', outType), `r${i}`, outType, null);
+  }
+  return g.toBytes('sum of ControlNet residuals');
+}
+
+/** eps = uncond + g·(cond − uncond) over a batch-2 prediction, as float32. */
+export function guidanceGraph(inType: TensorType): Uint8Array {
+  const g = builder('guidance');
+  const pred = castTo(g, g.input('prediction', inType, ['batch', 4, 'height', 'width']), inType, 'float32');
+  const scale = g.input('scale', 'float32', []);
+  const half = (start: number) => g.op1('Slice', [pred, g.int64Const([start]), g.int64Const([start + 1]), g.int64Const([0])]);
+  const [uncond, cond] = [half(0), half(1)];
+  const out = g.op1('Add', [uncond, g.op1('Mul', [g.op1('Sub', [cond, uncond]), scale])]);
+  g.output(out, 'eps', 'float32', [1, 4, 'height', 'width']);
+  return g.toBytes('classifier-free guidance');
+}
+
+export type SessionFactory = (bytes: Uint8Array, label: string) => Promise<Session>;
+
+/** TensorOps on op-graph sessions, made once per shape of the problem and reused. */
+export class GraphTensorOps implements TensorOps {
+  private sessions = new Map<string, Promise<Session>>();
+
+  constructor(private readonly createSession: SessionFactory) {}
+
+  private session(key: string, bytes: () => Uint8Array): Promise<Session> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.createSession(bytes(), `op:${key}`);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  async upload(data: TensorData): Promise<DeviceTensor> {
+    const s = await this.session(`upload-${data.type}`, () => identityGraph(data.type));
+    return (await s.run({ x: data })).y!;
+  }
+
+  async sumResiduals(sources: ResidualSource[], type: TensorType, batch: number): Promise<DeviceTensor[]> {
+    const inTypes = sources.map((s) => s.residuals[0]!.type);
+    const flags = sources.map((s) => s.condOnly);
+    const key = `residuals-${inTypes.join(',')}-${flags.join(',')}-${type}-${batch}`;
+    const s = await this.session(key, () => residualSumGraph(inTypes, flags, type as FloatType, batch));
+    const feeds: Record<string, DeviceTensor | TensorData> = {
+      scales: { type: 'float32', dims: [sources.length * RESIDUALS], data: Float32Array.from(sources.flatMap((src) => src.scales)) },
+    };
+    sources.forEach((src, k) => src.residuals.forEach((r, i) => (feeds[`u${k}_${i}`] = r)));
+    const out = await s.run(feeds);
+    return Array.from({ length: RESIDUALS }, (_, i) => out[`r${i}`]!);
+  }
+
+  async guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor> {
+    const s = await this.session(`guidance-${prediction.type}`, () => guidanceGraph(prediction.type));
+    return (await s.run({ prediction, scale: { type: 'float32', dims: [], data: Float32Array.of(scale) } })).eps!;
+  }
+}
