@@ -85,8 +85,8 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     const [balanced, prompt, cn] = await Promise.all(
       (['balanced', 'prompt', 'controlnet'] as const).map((mode) => generate(models, params({ units: [unit('canny', { mode })] }))),
     );
-    expect(diff(balanced.image, prompt.image)).toBeGreaterThan(0);
-    expect(diff(balanced.image, cn.image)).toBeGreaterThan(0);
+    expect(diff(balanced!.image, prompt!.image)).toBeGreaterThan(0);
+    expect(diff(balanced!.image, cn!.image)).toBeGreaterThan(0);
   });
 
   it('reads back one latent per step and the final image, nothing else', async () => {
