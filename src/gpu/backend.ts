@@ -4,6 +4,7 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelLoadError } from './errors.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
+import type { DeviceTensor, Feed, Session } from '../diffusion/session.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -43,7 +44,7 @@ export function configureRuntime(device: GPUDevice | null): void {
 }
 
 /** A session output that may live on the GPU. Owned by whoever holds it: call dispose(). */
-export class OutputTensor {
+export class OutputTensor implements DeviceTensor {
   constructor(
     private readonly tensor: ort.Tensor,
     private readonly readbacks: ReadbackCounter,
@@ -74,9 +75,7 @@ export class OutputTensor {
   }
 }
 
-export type Feed = TensorData | OutputTensor;
-
-export class ModelSession {
+export class ModelSession implements Session {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -116,14 +115,13 @@ export class ModelSession {
 
   private async runNow(feeds: Record<string, Feed>): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    const created: ort.Tensor[] = [];
     for (const [name, feed] of Object.entries(feeds)) {
       if (feed instanceof OutputTensor) {
         ortFeeds[name] = feed.runtimeTensor;
+      } else if ('data' in feed) {
+        ortFeeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
       } else {
-        const t = new ort.Tensor(feed.type, feed.data, feed.dims);
-        created.push(t);
-        ortFeeds[name] = t;
+        throw new Error(`${this.label}: input "${name}" is a tensor from another runtime`);
       }
     }
     const results = await this.session.run(ortFeeds);

@@ -1,6 +1,7 @@
 // EngineClient: the main thread's Engine. It posts calls to the worker, turns replies
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
-import type { DeviceInfo, Engine, JobControl, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { DeviceInfo, Engine, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { GenerateParams } from '../diffusion/pipeline.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
 
@@ -33,6 +34,15 @@ export class EngineClient implements Engine {
 
   selfTest(options: SelfTestOptions, control?: JobControl): Promise<SelfTestReport> {
     return this.call('selfTest', options, control);
+  }
+
+  loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo> {
+    return this.call('loadModelSet', options, control);
+  }
+
+  /** Control maps and the init image are copied to the worker (the caller keeps its pixels). */
+  generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse> {
+    return this.call('generate', params, control);
   }
 
   /** Replaces a crashed (or live) worker with a fresh one; pending calls fail. */

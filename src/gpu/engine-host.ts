@@ -10,7 +10,7 @@ export class EngineHost {
 
   constructor(
     private readonly engine: Engine,
-    private readonly post: (msg: FromWorker) => void,
+    private readonly post: (msg: FromWorker, transfer?: Transferable[]) => void,
   ) {}
 
   async handle(msg: ToWorker): Promise<void> {
@@ -26,7 +26,9 @@ export class EngineHost {
     };
     try {
       const value = await this.dispatch(msg, control);
-      this.post({ kind: 'result', id: msg.id, value });
+      // A generated image's pixels move to the main thread instead of being copied.
+      const transfer = value && typeof value === 'object' && 'image' in value ? [value.image.data.buffer as ArrayBuffer] : [];
+      this.post({ kind: 'result', id: msg.id, value }, transfer);
     } catch (err) {
       this.post({ kind: 'error', id: msg.id, error: serializeError(err) });
     } finally {
@@ -40,6 +42,10 @@ export class EngineHost {
         return this.engine.deviceInfo();
       case 'selfTest':
         return this.engine.selfTest(msg.payload, control);
+      case 'loadModelSet':
+        return this.engine.loadModelSet(msg.payload, control);
+      case 'generate':
+        return this.engine.generate(msg.payload, control);
     }
   }
 }

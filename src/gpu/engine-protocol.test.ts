@@ -21,6 +21,12 @@ class TestEngine implements Engine {
     }
     return { chosen: { file: 'x', provider: 'wasm', precision: 'fp32', notice: null }, runs: [], maxAbsDiffWebGpuVsWasm: null, fp16: null, fp16WebGpuRefusal: null, readbacks: 0 };
   }
+  async loadModelSet(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async generate(): Promise<never> {
+    throw new Error('not used here');
+  }
   dispose() {}
 }
 

@@ -2,6 +2,9 @@
 // main thread by EngineClient, which forwards calls as messages. The UI codes against this.
 import type { GpuInfo } from './device.ts';
 import type { ExecutionProvider } from './backend.ts';
+import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
+import type { RgbaImage } from '../diffusion/control-units.ts';
+import type { SetCapabilities } from '../models/load-set.ts';
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -14,6 +17,9 @@ export interface Progress {
   stage: string;
   done: number;
   total: number;
+  /** Per-step details of a generation: ms for the step, its timestep. */
+  stepMs?: number;
+  timestep?: number;
 }
 
 /** Per-call controls that do not cross the boundary as data. */
@@ -54,7 +60,33 @@ export interface SelfTestReport {
   readbacks: number;
 }
 
+export interface LoadSetOptions {
+  /** Base URL of a model set in the diffusers ONNX layout. */
+  url: string;
+  /** Force a provider (tests compare WebGPU with WASM); default: WebGPU when there is one. */
+  provider?: ExecutionProvider;
+  /** ControlNets to load; default: all the set lists. */
+  controlnets?: string[];
+}
+
+export interface LoadedSetInfo {
+  url: string;
+  capabilities: SetCapabilities;
+  unet: UnetVariantChoice;
+  /** Things the user should know: fp32 fallback, WASM, no ControlNet for this UNet. */
+  notices: string[];
+}
+
+export interface GenerateResponse {
+  image: RgbaImage;
+  stats: GenerationStats;
+}
+
 export interface Engine {
+  /** Loads (and contract-checks) a model set; replaces the one loaded before. */
+  loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
+  /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */
+  generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse>;
   deviceInfo(): Promise<DeviceInfo>;
   /** Loads the set's UNet on WebGPU and WASM, runs it once on each, and compares. */
   selfTest(options: SelfTestOptions, control?: JobControl): Promise<SelfTestReport>;

@@ -1,15 +1,29 @@
 // The real Engine, living in the inference worker. It owns the one GPUDevice and hands
 // it to onnxruntime-web; device loss and stray GPU errors are reported as events.
 import { acquireGpu, type GpuContext } from './device.ts';
-import { configureRuntime, ReadbackCounter, wasmThreadCount } from './backend.ts';
-import type { DeviceInfo, Engine, JobControl, SelfTestOptions, SelfTestReport } from './engine.ts';
+import { configureRuntime, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
+import type { DeviceInfo, Engine, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
+import { generate, type GenerateParams, type PipelineModels } from '../diffusion/pipeline.ts';
+import type { Session } from '../diffusion/session.ts';
+import { urlSource } from '../models/fetch-file.ts';
+import { loadModelSet, readModelIndex } from '../models/load-set.ts';
+import { GraphTensorOps } from '../models/op-graphs.ts';
+import { chooseUnetVariant } from '../models/unet-variant.ts';
 
 export type EngineEventSink = (event: { type: 'device-lost' | 'gpu-error'; message: string }) => void;
+
+interface LoadedSet {
+  info: LoadedSetInfo;
+  models: PipelineModels;
+  sessions: ModelSession[];
+}
 
 export class WorkerEngine implements Engine {
   private gpu: Promise<GpuContext | null> | null = null;
   private readonly readbacks = new ReadbackCounter();
+  private loaded: LoadedSet | null = null;
 
   constructor(private readonly emit: EngineEventSink) {}
 
@@ -28,11 +42,7 @@ export class WorkerEngine implements Engine {
 
   async deviceInfo(): Promise<DeviceInfo> {
     const ctx = await this.ensureGpu();
-    return {
-      gpu: ctx?.info ?? null,
-      crossOriginIsolated: globalThis.crossOriginIsolated === true,
-      wasmThreads: wasmThreadCount(),
-    };
+    return { gpu: ctx?.info ?? null, crossOriginIsolated: globalThis.crossOriginIsolated === true, wasmThreads: wasmThreadCount() };
   }
 
   async selfTest(options: SelfTestOptions, control: JobControl = {}): Promise<SelfTestReport> {
@@ -40,7 +50,58 @@ export class WorkerEngine implements Engine {
     return runSelfTest(ctx?.info ?? null, options, control, this.readbacks);
   }
 
+  async loadModelSet(options: LoadSetOptions, control: JobControl = {}): Promise<LoadedSetInfo> {
+    const gpu = (await this.ensureGpu())?.info ?? null;
+    await this.unload();
+    const source = urlSource(options.url, control.signal);
+    const index = await readModelIndex(source);
+    const webgpu = gpu !== null && options.provider !== 'wasm';
+    const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null });
+    const provider: ExecutionProvider = webgpu ? 'webgpu' : 'wasm';
+    const sessions: ModelSession[] = [];
+    const create = async (bytes: Uint8Array, label: string, role = 'op'): Promise<Session> => {
+      const s = await ModelSession.create(bytes, role === 'unet' ? unet.provider : provider, label, this.readbacks);
+      sessions.push(s);
+      return s;
+    };
+    try {
+      const { models, capabilities } = await loadModelSet(source, {
+        createSession: create,
+        ops: new GraphTensorOps((bytes, label) => create(bytes, label)),
+        unetFile: unet.file,
+        controlnets: options.controlnets,
+        onProgress: (done, total, file) => {
+          if (control.signal?.aborted) throw new EngineError('Loading cancelled.');
+          control.onProgress?.({ stage: `loading ${file}`, done, total });
+        },
+      });
+      const notices = [unet.notice, capabilities.controlnet ? null : 'This set’s UNet has no ControlNet inputs: ControlNet is unavailable; txt2img and img2img still work.'].filter(
+        (n): n is string => n !== null,
+      );
+      this.loaded = { info: { url: options.url, capabilities, unet, notices }, models, sessions };
+      return this.loaded.info;
+    } catch (err) {
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw err;
+    }
+  }
+
+  async generate(params: GenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
+    if (!this.loaded) throw new EngineError('No model set is loaded. Load one first.');
+    return generate(this.loaded.models, params, {
+      signal: control.signal,
+      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
+    });
+  }
+
+  private async unload() {
+    const old = this.loaded;
+    this.loaded = null;
+    if (old) await Promise.all(old.sessions.map((s) => s.dispose()));
+  }
+
   dispose(): void {
+    void this.unload();
     void this.gpu?.then((ctx) => ctx?.destroy());
   }
 }

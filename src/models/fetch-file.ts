@@ -22,3 +22,18 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T
     throw new ModelLoadError(`${url} is not valid JSON.`);
   }
 }
+
+/** A model set served over HTTP(S) at `base` (the tiny set, or a user's URL). */
+export function urlSource(base: string, signal?: AbortSignal): import('./load-set.ts').SetSource {
+  const root = base.replace(/\/$/, '');
+  return {
+    read: (path) => fetchBytes(`${root}/${path}`, signal),
+    has: async (path) => {
+      try {
+        return (await fetch(`${root}/${path}`, { method: 'HEAD', signal })).ok;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

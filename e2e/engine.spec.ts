@@ -1,0 +1,140 @@
+// The inference engine in Chromium on WebGPU (SwiftShader) with the tiny set: the real
+// worker, onnxruntime-web and the pipeline, called through the Engine interface.
+import { expect, test, type Page } from '@playwright/test';
+import { openStudio } from './support/engine-page.ts';
+
+const SET = '/models/tiny-sd15';
+
+/** Runs a generation in the page with a striped 64×64 control map per unit; returns pixels and stats. */
+async function run(page: Page, options: { seed?: number; units?: { model: string; weight?: number; start?: number; end?: number; stripe?: number }[]; steps?: number }) {
+  return page.evaluate(async ({ seed, units, steps }) => {
+    const stripes = (k: number) => {
+      const data = new Uint8ClampedArray(64 * 64 * 4);
+      for (let p = 0; p < 64 * 64; p++) {
+        const on = ((p % 64) + k * 5) % 12 < 3 ? 255 : 0;
+        data.set([on, on, on, 255], p * 4);
+      }
+      return { data, width: 64, height: 64 };
+    };
+    const r = await globalThis.controlnetStudio.engine.generate({
+      prompt: 'a photo of a cat',
+      negativePrompt: 'blurry',
+      steps,
+      cfgScale: 7.5,
+      seed,
+      width: 64,
+      height: 64,
+      sampler: 'euler-a',
+      units: units.map((u) => ({ model: u.model, image: stripes(u.stripe ?? 1), weight: u.weight ?? 1, start: u.start ?? 0, end: u.end ?? 1, mode: 'balanced' as const })),
+    });
+    return { pixels: Array.from(r.image.data), stats: r.stats };
+  }, { seed: options.seed ?? 42, units: options.units ?? [], steps: options.steps ?? 3 });
+}
+const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+test.describe.serial('engine on WebGPU', () => {
+  let page: Page;
+  let plain: Awaited<ReturnType<typeof run>>;
+
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    await openStudio(page);
+    const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url }), SET);
+    expect(info.unet).toMatchObject({ provider: 'webgpu', precision: 'fp32' });
+    expect(info.capabilities.controlnets).toEqual(['canny', 'scribble', 'zero-init']);
+  });
+  test.afterAll(() => page.close());
+
+  test('same seed and settings give identical images; the readbacks are one latent per step plus the image', async () => {
+    plain = await run(page, {});
+    const again = await run(page, {});
+    expect(maxDiff(plain.pixels, again.pixels)).toBe(0);
+    expect(plain.stats.steps.map((s) => s.readbacks)).toEqual([1, 1, 1]);
+    expect(plain.stats.readbacks).toBe(4);
+  });
+
+  test('the zero-init ControlNet gives exactly the image without ControlNet; canny changes it', async () => {
+    const zero = await run(page, { units: [{ model: 'zero-init' }] });
+    expect(maxDiff(zero.pixels, plain.pixels)).toBe(0);
+    const canny = await run(page, { units: [{ model: 'canny' }] });
+    expect(maxDiff(canny.pixels, plain.pixels)).toBeGreaterThan(10);
+    expect(canny.stats.sessionRuns['controlnet/canny/model.onnx']).toBe(3);
+  });
+
+  test('weight 0, or a start/end range that excludes every step, runs the ControlNet 0 times', async () => {
+    for (const unit of [{ model: 'canny', weight: 0 }, { model: 'canny', start: 0.9, end: 1 }]) {
+      const r = await run(page, { units: [unit] });
+      expect(maxDiff(r.pixels, plain.pixels)).toBe(0);
+      expect(r.stats.sessionRuns['controlnet/canny/model.onnx']).toBeUndefined();
+      expect(r.stats.controlnetRunsSkipped).toBe(3);
+    }
+  });
+
+  test('two stacked units give a different image from either alone', async () => {
+    const a = await run(page, { units: [{ model: 'canny' }] });
+    const b = await run(page, { units: [{ model: 'scribble', weight: 0.5, stripe: 2 }] });
+    const both = await run(page, { units: [{ model: 'canny' }, { model: 'scribble', weight: 0.5, stripe: 2 }] });
+    expect(maxDiff(both.pixels, a.pixels)).toBeGreaterThan(0);
+    expect(maxDiff(both.pixels, b.pixels)).toBeGreaterThan(0);
+  });
+
+  test('cancelling mid-run returns within one step, and the next generation works', async () => {
+    const outcome = await page.evaluate(async () => {
+      const engine = globalThis.controlnetStudio.engine;
+      const abort = new AbortController();
+      const seen: number[] = [];
+      const started = performance.now();
+      let stepMs = 0;
+      const err = await engine
+        .generate(
+          { prompt: 'a cat', negativePrompt: '', steps: 30, cfgScale: 7.5, seed: 1, width: 64, height: 64, sampler: 'euler', units: [] },
+          {
+            signal: abort.signal,
+            onProgress: (p) => {
+              seen.push(p.done);
+              stepMs = p.stepMs ?? 0;
+              if (p.done === 2) abort.abort();
+            },
+          },
+        )
+        .then(() => null, (e: Error) => ({ name: e.name, message: e.message }));
+      return { err, seen, elapsed: performance.now() - started, stepMs };
+    });
+    expect(outcome.err).toEqual({ name: 'CancelledError', message: 'Generation cancelled.' });
+    expect(Math.max(...outcome.seen)).toBeLessThanOrEqual(3);
+    const after = await run(page, {});
+    expect(maxDiff(after.pixels, plain.pixels)).toBe(0);
+  });
+
+  test('WebGPU and WASM agree on the same generation', async () => {
+    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url, provider: 'wasm' }), SET);
+    const wasm = await run(page, { units: [{ model: 'canny' }] });
+    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url }), SET);
+    const gpu = await run(page, { units: [{ model: 'canny' }] });
+    const diff = maxDiff(wasm.pixels, gpu.pixels);
+    console.log(`max |WebGPU − WASM| over the 8-bit image: ${diff}`);
+    expect(diff).toBeLessThanOrEqual(2);
+  });
+});
+
+test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error', async ({ page }) => {
+  await page.route('**/models/broken/**', async (route) => {
+    const path = new URL(route.request().url()).pathname.replace('/models/broken/', '');
+    const scenario = new URL(route.request().url()).pathname.split('/')[3];
+    const file = path.split('/').slice(1).join('/');
+    const real = await page.request.fetch(`/models/tiny-sd15/${file === 'vae_decoder/model.onnx' && scenario === 'swapped' ? 'unet/model.onnx' : file}`);
+    let body = await real.body();
+    if (scenario === 'corrupt' && file === 'unet/model.onnx') body = body.subarray(0, body.length / 3);
+    await route.fulfill({ status: real.status(), body, headers: { 'content-type': 'application/octet-stream' } });
+  });
+  await openStudio(page);
+  const load = (url: string) =>
+    page.evaluate((u) => globalThis.controlnetStudio.engine.loadModelSet({ url: u, provider: 'wasm', controlnets: [] }).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), url);
+  const corrupt = await load('/models/broken/corrupt');
+  expect(corrupt?.name).toBe('ModelLoadError');
+  expect(corrupt?.message).toContain('Could not load unet/model.onnx');
+  const swapped = await load('/models/broken/swapped');
+  expect(swapped?.name).toBe('ModelContractError');
+  expect(swapped?.message).toContain('vae_decoder/model.onnx does not fit the vae_decoder slot');
+  expect(swapped?.message).toContain('found (sample: float32[batch, 4, height, width]');
+});
