@@ -80,8 +80,10 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
   const held: DeviceTensor[] = [];
   let readbacks = 0;
   let readbackBytes = 0;
+  // On WebGPU, runs return once work is queued; a readback waits for the GPU to finish,
+  // so it is timed as its own entry and the per-session times don't hide GPU work.
   const read = async (t: DeviceTensor) => {
-    const data = await t.download();
+    const data = await timer.time('readback (waits for the GPU)', () => t.download());
     readbacks++;
     readbackBytes += data.data.byteLength;
     return data;

@@ -27,7 +27,7 @@ export class PndmScheduler implements Scheduler {
     this.stepsCount = n;
     const ascending = leadingTimesteps(this.config, n).reverse();
     // PLMS repeats the second-to-last training timestep: its first step is a 2-stage warm-up.
-    this.timesteps = [...ascending.slice(0, -1), ascending[ascending.length - 2]!, ascending[ascending.length - 1]!].reverse();
+    this.timesteps = [...ascending.slice(0, -1), ...ascending.slice(-2, -1), ...ascending.slice(-1)].reverse();
     this.ets = [];
     this.counter = 0;
     this.curSample = null;

@@ -64,6 +64,14 @@ describe('schedulers reproduce diffusers', () => {
     }
   });
 
+  it('handles a single step like diffusers (Euler: t = 0 from np.linspace(0, 999, 1))', () => {
+    for (const name of SCHEDULER_NAMES) {
+      const s = createScheduler(name, cases[0]!.config);
+      s.setTimesteps(1);
+      expect(s.timesteps.every(Number.isFinite), name).toBe(true);
+    }
+  });
+
   it('rejects an unknown sampler with the list of known ones', () => {
     expect(() => createScheduler('heun' as SchedulerName, {})).toThrow(/ddim, euler/);
   });

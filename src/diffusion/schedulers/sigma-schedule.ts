@@ -7,7 +7,8 @@ const f = Math.fround;
 export function spacedTimesteps(config: SchedulerConfig, n: number, defaultSpacing: 'linspace' | 'leading'): number[] {
   const T = config.num_train_timesteps;
   const spacing = config.timestep_spacing ?? defaultSpacing;
-  if (spacing === 'linspace') return Array.from({ length: n }, (_, i) => f(((T - 1) * (n - 1 - i)) / (n - 1)));
+  // np.linspace(0, T − 1, n)[::-1]; a single step is np.linspace's [0].
+  if (spacing === 'linspace') return Array.from({ length: n }, (_, i) => (n === 1 ? 0 : f(((T - 1) * (n - 1 - i)) / (n - 1))));
   if (spacing === 'leading') {
     const ratio = Math.floor(T / n);
     return Array.from({ length: n }, (_, i) => Math.round((n - 1 - i) * ratio) + config.steps_offset);
@@ -32,7 +33,7 @@ export function interpolatedSchedule(config: SchedulerConfig, n: number): SigmaS
 /** Karras et al. (2022) ρ = 7 spacing between the training σ range's ends. */
 export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho = 7): number[] {
   const [minInv, maxInv] = [sigmaMin ** (1 / rho), sigmaMax ** (1 / rho)];
-  return Array.from({ length: n }, (_, i) => (maxInv + (i / (n - 1)) * (minInv - maxInv)) ** rho);
+  return Array.from({ length: n }, (_, i) => (maxInv + (n === 1 ? 0 : i / (n - 1)) * (minInv - maxInv)) ** rho);
 }
 
 /** The (fractional) training timestep whose log σ matches, by piecewise-linear interpolation. */
