@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fakeScribble, scribbleFromDrawing, scribbleFromStrokes, xdog } from './scribble.ts';
+import { decodePngImage } from '../image/png.ts';
+import { sharedPath } from '../test/shared-data.ts';
+
+const image = (name: string) => decodePngImage(new Uint8Array(readFileSync(sharedPath('images', name))));
+const lit = (img: { data: Uint8ClampedArray }) => {
+  let n = 0;
+  for (let p = 0; p < img.data.length; p += 4) if (img.data[p]) n++;
+  return n;
+};
+
+describe('scribble maps', () => {
+  it('draws canvas strokes white on black, with the eraser removing them', () => {
+    const line = { points: [{ x: 2, y: 10 }, { x: 30, y: 10 }], size: 4, value: 255 as const };
+    const map = scribbleFromStrokes([line], 32, 20);
+    expect(map.data[(10 * 32 + 16) * 4]).toBe(255);
+    expect(map.data[(2 * 32 + 16) * 4]).toBe(0);
+    expect(lit(map)).toBeGreaterThanOrEqual(28 * 4);
+    const erased = scribbleFromStrokes([line, { points: [{ x: 16, y: 0 }, { x: 16, y: 19 }], size: 6, value: 0 }], 32, 20);
+    expect(erased.data[(10 * 32 + 16) * 4]).toBe(0);
+    expect(lit(erased)).toBeLessThan(lit(map));
+  });
+
+  it("turns an uploaded drawing's dark pixels (< 127) into white lines, like ControlNet's scribble app", () => {
+    const bag = image('bag_scribble.png');
+    const map = scribbleFromDrawing(bag);
+    let expected = 0;
+    for (let p = 0; p < bag.data.length; p += 4) if (Math.min(bag.data[p]!, bag.data[p + 1]!, bag.data[p + 2]!) < 127) expected++;
+    expect(lit(map)).toBe(expected);
+    // The drawing is dark lines on white: lines are a minority of pixels.
+    expect(expected / (bag.width * bag.height)).toBeLessThan(0.4);
+    expect(expected).toBeGreaterThan(1000);
+  });
+
+  it('finds XDoG lines on a photo and thickens them into scribble strokes', () => {
+    const bird = image('bird.png');
+    const small = { ...bird };
+    const lines = xdog(small);
+    const lineCount = lines.reduce((n, v) => n + (v ? 1 : 0), 0);
+    expect(lineCount / lines.length).toBeGreaterThan(0.01);
+    expect(lineCount / lines.length).toBeLessThan(0.5);
+    const thick = fakeScribble(small);
+    expect(lit(thick)).toBeGreaterThan(lineCount);
+    // A higher threshold keeps fewer lines.
+    expect(xdog(small, 64).reduce((n, v) => n + (v ? 1 : 0), 0)).toBeLessThan(lineCount);
+  }, 60_000);
+});
