@@ -2,6 +2,7 @@
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
 import type { DeviceInfo, Engine, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import type { GenerateParams } from '../diffusion/pipeline.ts';
+import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
 
@@ -43,6 +44,10 @@ export class EngineClient implements Engine {
   /** Control maps and the init image are copied to the worker (the caller keeps its pixels). */
   generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse> {
     return this.call('generate', params, control);
+  }
+
+  preprocess(request: PreprocessRequest, control?: JobControl): Promise<PreprocessResult> {
+    return this.call('preprocess', request, control);
   }
 
   /** Replaces a crashed (or live) worker with a fresh one; pending calls fail. */

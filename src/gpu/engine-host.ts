@@ -26,8 +26,9 @@ export class EngineHost {
     };
     try {
       const value = await this.dispatch(msg, control);
-      // A generated image's pixels move to the main thread instead of being copied.
-      const transfer = value && typeof value === 'object' && 'image' in value ? [value.image.data.buffer as ArrayBuffer] : [];
+      // Generated images and control maps move to the main thread instead of being copied.
+      const pixels = value && typeof value === 'object' ? ('image' in value ? value.image : 'map' in value ? value.map : null) : null;
+      const transfer = pixels ? [pixels.data.buffer as ArrayBuffer] : [];
       this.post({ kind: 'result', id: msg.id, value }, transfer);
     } catch (err) {
       this.post({ kind: 'error', id: msg.id, error: serializeError(err) });
@@ -46,6 +47,8 @@ export class EngineHost {
         return this.engine.loadModelSet(msg.payload, control);
       case 'generate':
         return this.engine.generate(msg.payload, control);
+      case 'preprocess':
+        return this.engine.preprocess(msg.payload, control);
     }
   }
 }

@@ -27,6 +27,9 @@ class TestEngine implements Engine {
   async generate(): Promise<never> {
     throw new Error('not used here');
   }
+  async preprocess(): Promise<never> {
+    throw new Error('not used here');
+  }
   dispose() {}
 }
 

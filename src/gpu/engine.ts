@@ -5,6 +5,7 @@ import type { ExecutionProvider } from './backend.ts';
 import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
+import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -87,6 +88,8 @@ export interface Engine {
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
   /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */
   generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse>;
+  /** Turns a source image (or depth) into a control map, on the GPU when asked and possible. */
+  preprocess(request: PreprocessRequest, control?: JobControl): Promise<PreprocessResult>;
   deviceInfo(): Promise<DeviceInfo>;
   /** Loads the set's UNet on WebGPU and WASM, runs it once on each, and compares. */
   selfTest(options: SelfTestOptions, control?: JobControl): Promise<SelfTestReport>;

@@ -11,6 +11,8 @@ import { urlSource } from '../models/fetch-file.ts';
 import { loadModelSet, readModelIndex } from '../models/load-set.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
+import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
+import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
 
 export type EngineEventSink = (event: { type: 'device-lost' | 'gpu-error'; message: string }) => void;
 
@@ -24,6 +26,7 @@ export class WorkerEngine implements Engine {
   private gpu: Promise<GpuContext | null> | null = null;
   private readonly readbacks = new ReadbackCounter();
   private loaded: LoadedSet | null = null;
+  private preprocessor: GpuPreprocessor | null = null;
 
   constructor(private readonly emit: EngineEventSink) {}
 
@@ -92,6 +95,12 @@ export class WorkerEngine implements Engine {
       signal: control.signal,
       onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
     });
+  }
+
+  async preprocess(request: PreprocessRequest): Promise<PreprocessResult> {
+    const ctx = await this.ensureGpu();
+    if (ctx) this.preprocessor ??= new GpuPreprocessor(ctx.device);
+    return runPreprocess(request, this.preprocessor);
   }
 
   private async unload() {

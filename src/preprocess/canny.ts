@@ -21,8 +21,8 @@ export interface CannyOptions {
 export const CANNY_DEFAULTS: CannyOptions = { low: 100, high: 200, l2: false };
 
 const SHIFT = 15;
-/** tan(22.5°) in Q15, as OpenCV's TG22. */
-const TG22 = Math.round(0.4142135623730950488016887242097 * (1 << SHIFT));
+/** tan(22.5°) in Q15, as OpenCV's TG22. The WGSL kernel gets it as an override constant. */
+export const TG22 = Math.round(0.4142135623730950488016887242097 * (1 << SHIFT));
 
 /** Per-pixel gradient of the strongest channel: dx, dy and the magnitude OpenCV compares. */
 export interface Gradient {

@@ -1,0 +1,88 @@
+// The preprocessors' WGSL paths on WebGPU (SwiftShader) against the same reference cases
+// as their CPU cores: Canny must match cv2.Canny exactly, normal maps within ±1.
+import { expect, test } from '@playwright/test';
+import { openStudio, serveSharedData } from './support/engine-page.ts';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var loadRgba: (url: string) => Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+}
+
+test.beforeEach(async ({ page }) => {
+  await serveSharedData(page);
+  await openStudio(page);
+});
+
+test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as does the CPU core in the worker', async ({ page }) => {
+  test.setTimeout(600_000);
+  const results = await page.evaluate(async () => {
+    const { cases } = await (await fetch('/__shared/reference/canny/cases.json')).json();
+    const out: { name: string; backend: string; mismatches: number; edges: number; ms: number }[] = [];
+    for (const c of cases as { input: string; expected: string; low: number; high: number; grayscale_first?: boolean }[]) {
+      const input = await globalThis.loadRgba(`/__shared/reference/canny/${c.input}`);
+      const expected = await globalThis.loadRgba(`/__shared/reference/canny/${c.expected}`);
+      if (c.grayscale_first) {
+        // OpenCV 4.x's Q15 RGB→grey, then the grey image as RGB.
+        for (let p = 0; p < input.data.length; p += 4) {
+          const g = (input.data[p]! * 9798 + input.data[p + 1]! * 19235 + input.data[p + 2]! * 3735 + 16384) >> 15;
+          input.data.fill(g, p, p + 3);
+        }
+      }
+      for (const backend of ['gpu', 'cpu'] as const) {
+        if (backend === 'cpu' && out.length > 6) continue; // the CPU core runs every case in Node already
+        const r = await globalThis.controlnetStudio.engine.preprocess({ kind: 'canny', image: { ...input, data: input.data.slice() }, low: c.low, high: c.high, backend });
+        let mismatches = 0;
+        let edges = 0;
+        for (let p = 0; p < r.map.data.length; p += 4) {
+          if (r.map.data[p] !== expected.data[p]) mismatches++;
+          if (r.map.data[p]) edges++;
+        }
+        out.push({ name: `${c.input} ${c.grayscale_first ? 'grey ' : ''}${c.low}/${c.high}`, backend: r.backend, mismatches, edges, ms: r.ms });
+      }
+    }
+    return out;
+  });
+  expect(results.filter((r) => r.backend === 'gpu')).toHaveLength(27);
+  for (const r of results) expect(r, r.name).toMatchObject({ mismatches: 0 });
+});
+
+test('WGSL normal-from-depth matches ControlNet within ±1 and agrees with the CPU core', async ({ page }) => {
+  const results = await page.evaluate(async () => {
+    const { cases } = await (await fetch('/__shared/reference/normal/cases.json')).json();
+    const out: { name: string; worstVsReference: number; worstVsCpu: number; backend: string }[] = [];
+    for (const c of cases as { depth: string; width: number; height: number; a: number; bg_threshold: number; expected_png_rgb_is_xyz: string }[]) {
+      const depth = new Float32Array(await (await fetch(`/__shared/reference/normal/${c.depth}`)).arrayBuffer());
+      const expected = await globalThis.loadRgba(`/__shared/reference/normal/${c.expected_png_rgb_is_xyz}`);
+      const run = (backend: 'gpu' | 'cpu') => globalThis.controlnetStudio.engine.preprocess({ kind: 'normal', depth: { data: depth.slice(), width: c.width, height: c.height }, a: c.a, bgThreshold: c.bg_threshold, backend });
+      const [gpu, cpu] = [await run('gpu'), await run('cpu')];
+      let worstVsReference = 0;
+      let worstVsCpu = 0;
+      for (let i = 0; i < gpu.map.data.length; i++) {
+        if (i % 4 === 3) continue;
+        worstVsReference = Math.max(worstVsReference, Math.abs(gpu.map.data[i]! - expected.data[i]!));
+        worstVsCpu = Math.max(worstVsCpu, Math.abs(gpu.map.data[i]! - cpu.map.data[i]!));
+      }
+      out.push({ name: c.expected_png_rgb_is_xyz, worstVsReference, worstVsCpu, backend: gpu.backend });
+    }
+    return out;
+  });
+  expect(results).toHaveLength(4);
+  for (const r of results) {
+    expect(r.backend, r.name).toBe('gpu');
+    expect(r.worstVsReference, r.name).toBeLessThanOrEqual(1);
+    expect(r.worstVsCpu, r.name).toBeLessThanOrEqual(1);
+  }
+});
+
+test('bad preprocessor input gets a clear error and the engine keeps working', async ({ page }) => {
+  const outcome = await page.evaluate(async () => {
+    const engine = globalThis.controlnetStudio.engine;
+    const empty = await engine.preprocess({ kind: 'canny', image: { data: new Uint8ClampedArray(0), width: 0, height: 0 }, low: 100, high: 200, backend: 'cpu' }).catch((e: Error) => e.message);
+    const nan = await engine.preprocess({ kind: 'normal', depth: { data: Float32Array.of(0, NaN, 1, 2), width: 2, height: 2 }, a: 6.28, bgThreshold: 0.4, backend: 'gpu' }).catch((e: Error) => e.message);
+    const ok = await engine.preprocess({ kind: 'canny', image: { data: new Uint8ClampedArray(64 * 64 * 4).fill(255), width: 64, height: 64 }, low: 100, high: 200, backend: 'gpu' });
+    return { empty, nan, okSize: ok.map.data.length };
+  });
+  expect(outcome.empty).toMatch(/image is empty \(0×0\)/);
+  expect(outcome.nan).toMatch(/NaN/);
+  expect(outcome.okSize).toBe(64 * 64 * 4);
+});

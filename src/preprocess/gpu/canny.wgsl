@@ -1,0 +1,112 @@
+// Canny on the GPU, in the same integer arithmetic as canny.ts (the CPU reference):
+// sobel → non-maximum suppression → hysteresis (repeated until nothing changes) → output.
+
+struct Params {
+  width: u32,
+  height: u32,
+  colours: u32,   // 1 (grey in the red byte) or 3
+  l2: u32,
+  low: i32,
+  high: i32,
+}
+
+// tan(22.5°) in Q15; set from canny.ts so both paths share one definition.
+override TG22: i32;
+const SHIFT: u32 = 15u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> pixels: array<u32>;        // RGBA8 packed
+@group(0) @binding(2) var<storage, read_write> grad: array<vec2<i32>>; // dx, dy of the strongest channel
+@group(0) @binding(3) var<storage, read_write> mag: array<i32>;
+@group(0) @binding(4) var<storage, read_write> state: array<atomic<u32>>; // 0 weak, 1 none, 2 strong
+@group(0) @binding(5) var<storage, read_write> changed: atomic<u32>;
+@group(0) @binding(6) var<storage, read_write> edges: array<u32>;     // 0 or 255
+
+fn channel(x: i32, y: i32, c: u32) -> i32 {
+  let cx = clamp(x, 0, i32(params.width) - 1);   // replicated border
+  let cy = clamp(y, 0, i32(params.height) - 1);
+  return i32((pixels[u32(cy) * params.width + u32(cx)] >> (8u * c)) & 0xffu);
+}
+
+@compute @workgroup_size(16, 16)
+fn sobel(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= params.width || id.y >= params.height) { return; }
+  let x = i32(id.x);
+  let y = i32(id.y);
+  var best = -1;
+  var bestGrad = vec2<i32>(0, 0);
+  for (var c = 0u; c < params.colours; c++) {
+    let gx = channel(x + 1, y - 1, c) - channel(x - 1, y - 1, c) + 2 * (channel(x + 1, y, c) - channel(x - 1, y, c)) + channel(x + 1, y + 1, c) - channel(x - 1, y + 1, c);
+    let gy = channel(x - 1, y + 1, c) - channel(x - 1, y - 1, c) + 2 * (channel(x, y + 1, c) - channel(x, y - 1, c)) + channel(x + 1, y + 1, c) - channel(x + 1, y - 1, c);
+    var m = abs(gx) + abs(gy);
+    if (params.l2 == 1u) { m = gx * gx + gy * gy; }
+    if (m > best) { best = m; bestGrad = vec2<i32>(gx, gy); }
+  }
+  let i = id.y * params.width + id.x;
+  grad[i] = bestGrad;
+  mag[i] = best;
+}
+
+fn magAt(x: i32, y: i32) -> i32 {
+  if (x < 0 || y < 0 || x >= i32(params.width) || y >= i32(params.height)) { return 0; }
+  return mag[u32(y) * params.width + u32(x)];
+}
+
+@compute @workgroup_size(16, 16)
+fn suppress(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= params.width || id.y >= params.height) { return; }
+  let x = i32(id.x);
+  let y = i32(id.y);
+  let i = id.y * params.width + id.x;
+  let m = mag[i];
+  var s = 1u;
+  if (m > params.low) {
+    let g = grad[i];
+    let ax = abs(g.x);
+    let ay = abs(g.y) << SHIFT;
+    let tg22x = ax * TG22;
+    var isMax = false;
+    if (ay < tg22x) {
+      isMax = m > magAt(x - 1, y) && m >= magAt(x + 1, y);
+    } else if (ay > tg22x + (ax << (SHIFT + 1u))) {
+      isMax = m > magAt(x, y - 1) && m >= magAt(x, y + 1);
+    } else {
+      var d = 1;
+      if ((g.x ^ g.y) < 0) { d = -1; }
+      isMax = m > magAt(x - d, y - 1) && m > magAt(x + d, y + 1);
+    }
+    if (isMax) {
+      s = 0u;
+      if (m > params.high) { s = 2u; }
+    }
+  }
+  atomicStore(&state[i], s);
+}
+
+// One propagation pass: a weak pixel next to a strong one becomes strong. Updates are
+// monotonic (0 → 2), so passes may run in any order and converge to the DFS result.
+@compute @workgroup_size(16, 16)
+fn grow(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= params.width || id.y >= params.height) { return; }
+  let i = id.y * params.width + id.x;
+  if (atomicLoad(&state[i]) != 0u) { return; }
+  for (var dy = -1; dy <= 1; dy++) {
+    for (var dx = -1; dx <= 1; dx++) {
+      let nx = i32(id.x) + dx;
+      let ny = i32(id.y) + dy;
+      if (nx < 0 || ny < 0 || nx >= i32(params.width) || ny >= i32(params.height)) { continue; }
+      if (atomicLoad(&state[u32(ny) * params.width + u32(nx)]) == 2u) {
+        atomicStore(&state[i], 2u);
+        atomicAdd(&changed, 1u);
+        return;
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn finish(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= params.width || id.y >= params.height) { return; }
+  let i = id.y * params.width + id.x;
+  edges[i] = select(0u, 255u, atomicLoad(&state[i]) == 2u);
+}

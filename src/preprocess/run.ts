@@ -1,0 +1,72 @@
+// Runs one preprocessor request off the main thread: checks the input (empty, too big),
+// composites alpha (HWC3), then dispatches to the CPU core or its WGSL path.
+import { canny } from './canny.ts';
+import { drawSegments, houghLinesP, HOUGH_DEFAULTS, type HoughOptions } from './hough.ts';
+import { assertImage, hwc3, limitSize, type Rgba } from './image-ops.ts';
+import { normalFromDepth, type DepthMap } from './normal.ts';
+import { fakeScribble, scribbleFromDrawing } from './scribble.ts';
+import type { GpuPreprocessor } from './gpu/gpu-preprocessor.ts';
+
+export type PreprocessBackend = 'cpu' | 'gpu';
+
+export type PreprocessRequest =
+  | { kind: 'canny'; image: Rgba; low: number; high: number; l2?: boolean; backend: PreprocessBackend }
+  | { kind: 'hough'; image: Rgba; low: number; high: number; hough?: Partial<HoughOptions>; backend: PreprocessBackend }
+  | { kind: 'normal'; depth: DepthMap; a: number; bgThreshold: number; backend: PreprocessBackend }
+  | { kind: 'scribble'; image: Rgba; backend: PreprocessBackend }
+  | { kind: 'fake-scribble'; image: Rgba; threshold: number; backend: PreprocessBackend };
+
+export interface PreprocessResult {
+  map: Rgba;
+  /** Where it actually ran (a GPU request without a GPU runs on the CPU). */
+  backend: PreprocessBackend;
+  ms: number;
+  notice: string | null;
+}
+
+/** A 0/255 mask as an opaque grey RGBA map. */
+export function maskToRgba(mask: Uint8Array, width: number, height: number): Rgba {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < mask.length; p++) {
+    data.fill(mask[p]!, p * 4, p * 4 + 3);
+    data[p * 4 + 3] = 255;
+  }
+  return { data, width, height };
+}
+
+function prepare(image: Rgba): { image: Rgba; notice: string | null } {
+  assertImage(image);
+  const limited = limitSize(image);
+  return { image: hwc3(limited.image), notice: limited.notice };
+}
+
+export async function runPreprocess(req: PreprocessRequest, gpu: GpuPreprocessor | null): Promise<PreprocessResult> {
+  const t0 = performance.now();
+  const useGpu = req.backend === 'gpu' && gpu !== null && (req.kind === 'canny' || req.kind === 'normal');
+  const fallback = req.backend === 'gpu' && !useGpu ? (gpu ? `${req.kind} has no GPU path; it ran on the CPU.` : 'No WebGPU: the preprocessor ran on the CPU.') : null;
+  const done = (map: Rgba, notice: string | null): PreprocessResult => ({ map, backend: useGpu ? 'gpu' : 'cpu', ms: performance.now() - t0, notice: [notice, fallback].filter(Boolean).join(' ') || null });
+
+  if (req.kind === 'normal') {
+    const { width, height } = req.depth;
+    if (!(width > 0 && height > 0)) throw new Error(`The depth map is empty (${width}×${height}).`);
+    const opts = { a: req.a, bgThreshold: req.bgThreshold };
+    const data = useGpu ? await gpu!.normal(req.depth, opts) : normalFromDepth(req.depth, opts);
+    return done({ data, width, height }, null);
+  }
+  const { image, notice } = prepare(req.image);
+  const { width, height } = image;
+  switch (req.kind) {
+    case 'canny': {
+      const opts = { low: req.low, high: req.high, l2: req.l2 };
+      return done(maskToRgba(useGpu ? await gpu!.canny(image, opts) : canny(image, opts), width, height), notice);
+    }
+    case 'hough': {
+      const lines = houghLinesP(canny(image, { low: req.low, high: req.high }), width, height, { ...HOUGH_DEFAULTS, ...req.hough });
+      return done({ data: drawSegments(lines, width, height), width, height }, notice);
+    }
+    case 'scribble':
+      return done(scribbleFromDrawing(image), notice);
+    case 'fake-scribble':
+      return done(fakeScribble(image, req.threshold), notice);
+  }
+}
