@@ -38,29 +38,40 @@ export function sobelGradient(image: CannyImage, l2: boolean): Gradient {
   const n = w * h;
   const dx = new Int16Array(n);
   const dy = new Int16Array(n);
-  const mag = new Int32Array(n);
-  for (let y = 0; y < h; y++) {
-    // Replicated border: rows/columns outside the image repeat the edge.
-    const up = Math.max(y - 1, 0) * w;
-    const row = y * w;
-    const down = Math.min(y + 1, h - 1) * w;
+  const mag = new Int32Array(n).fill(-1);
+  // Separable Sobel, one channel at a time: per row, the horizontal difference and the
+  // [1 2 1] smoothing (with replicated borders), kept for three rows; then the vertical step.
+  const diff = [new Int32Array(w), new Int32Array(w), new Int32Array(w)];
+  const smooth = [new Int32Array(w), new Int32Array(w), new Int32Array(w)];
+  const rowFilters = (y: number, c: number, d: Int32Array, s: Int32Array) => {
+    const base = (y < 0 ? 0 : y >= h ? h - 1 : y) * w * ch + c;
     for (let x = 0; x < w; x++) {
-      const l = Math.max(x - 1, 0);
-      const r = Math.min(x + 1, w - 1);
-      let best = -1;
-      for (let c = 0; c < colours; c++) {
-        const at = (i: number) => data[i * ch + c]!;
-        const gx = at(up + r) - at(up + l) + 2 * (at(row + r) - at(row + l)) + at(down + r) - at(down + l);
-        const gy = at(down + l) - at(up + l) + 2 * (at(down + x) - at(up + x)) + at(down + r) - at(up + r);
-        const m = l2 ? gx * gx + gy * gy : Math.abs(gx) + Math.abs(gy);
+      const l = data[base + (x > 0 ? x - 1 : 0) * ch]!;
+      const m = data[base + x * ch]!;
+      const r = data[base + (x < w - 1 ? x + 1 : x) * ch]!;
+      d[x] = r - l;
+      s[x] = l + 2 * m + r;
+    }
+  };
+  for (let c = 0; c < colours; c++) {
+    rowFilters(-1, c, diff[0]!, smooth[0]!);
+    rowFilters(0, c, diff[1]!, smooth[1]!);
+    for (let y = 0; y < h; y++) {
+      const [dUp, dMid, dDown] = [diff[y % 3]!, diff[(y + 1) % 3]!, diff[(y + 2) % 3]!];
+      const [sUp, , sDown] = [smooth[y % 3]!, smooth[(y + 1) % 3]!, smooth[(y + 2) % 3]!];
+      rowFilters(y + 1, c, dDown, sDown);
+      let o = y * w;
+      for (let x = 0; x < w; x++, o++) {
+        const gx = dUp[x]! + 2 * dMid[x]! + dDown[x]!;
+        const gy = sDown[x]! - sUp[x]!;
+        const m = l2 ? gx * gx + gy * gy : (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
         // Strictly greater: on ties the earlier channel wins, as in OpenCV.
-        if (m > best) {
-          best = m;
-          dx[row + x] = gx;
-          dy[row + x] = gy;
+        if (m > mag[o]!) {
+          mag[o] = m;
+          dx[o] = gx;
+          dy[o] = gy;
         }
       }
-      mag[row + x] = best;
     }
   }
   return { dx, dy, mag };
@@ -87,25 +98,29 @@ export function cannyThresholds(opts: CannyOptions): { low: number; high: number
 export function suppressNonMaxima(g: Gradient, width: number, height: number, low: number, high: number): Uint8Array {
   const { dx, dy, mag } = g;
   const map = new Uint8Array(width * height).fill(1);
-  const magAt = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : mag[y * width + x]!);
+  // Magnitudes with a zero border, so neighbours outside the image read 0 without checks.
+  const pw = width + 2;
+  const padded = new Int32Array(pw * (height + 2));
+  for (let y = 0; y < height; y++) padded.set(mag.subarray(y * width, (y + 1) * width), (y + 1) * pw + 1);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+    let i = y * width;
+    let q = (y + 1) * pw + 1;
+    for (let x = 0; x < width; x++, i++, q++) {
       const m = mag[i]!;
       if (m <= low) continue;
       const xs = dx[i]!;
       const ys = dy[i]!;
-      const ax = Math.abs(xs);
-      const ay = Math.abs(ys) * (1 << SHIFT);
+      const ax = xs < 0 ? -xs : xs;
+      const ay = (ys < 0 ? -ys : ys) * (1 << SHIFT);
       const tg22x = ax * TG22;
       let isMax: boolean;
       if (ay < tg22x) {
-        isMax = m > magAt(x - 1, y) && m >= magAt(x + 1, y);
+        isMax = m > padded[q - 1]! && m >= padded[q + 1]!;
       } else if (ay > tg22x + ax * (1 << (SHIFT + 1))) {
-        isMax = m > magAt(x, y - 1) && m >= magAt(x, y + 1);
+        isMax = m > padded[q - pw]! && m >= padded[q + pw]!;
       } else {
         const s = (xs ^ ys) < 0 ? -1 : 1;
-        isMax = m > magAt(x - s, y - 1) && m > magAt(x + s, y + 1);
+        isMax = m > padded[q - pw - s]! && m > padded[q + pw + s]!;
       }
       if (isMax) map[i] = m > high ? 2 : 0;
     }
@@ -115,22 +130,20 @@ export function suppressNonMaxima(g: Gradient, width: number, height: number, lo
 
 /** Grows strong edges through 8-connected weak candidates; returns 0/255 per pixel. */
 export function hysteresis(map: Uint8Array, width: number, height: number): Uint8Array {
-  const stack: number[] = [];
-  for (let i = 0; i < map.length; i++) if (map[i] === 2) stack.push(i);
-  while (stack.length) {
-    const i = stack.pop()!;
+  const stack = new Int32Array(map.length);
+  let top = 0;
+  for (let i = 0; i < map.length; i++) if (map[i] === 2) stack[top++] = i;
+  while (top > 0) {
+    const i = stack[--top]!;
     const x = i % width;
     const y = (i - x) / width;
-    for (let oy = -1; oy <= 1; oy++) {
-      const ny = y + oy;
-      if (ny < 0 || ny >= height) continue;
-      for (let ox = -1; ox <= 1; ox++) {
-        const nx = x + ox;
-        if (nx < 0 || nx >= width) continue;
-        const j = ny * width + nx;
+    const [x0, x1, y0, y1] = [x > 0 ? -1 : 0, x < width - 1 ? 1 : 0, y > 0 ? -1 : 0, y < height - 1 ? 1 : 0];
+    for (let oy = y0; oy <= y1; oy++) {
+      for (let ox = x0; ox <= x1; ox++) {
+        const j = i + oy * width + ox;
         if (map[j] === 0) {
           map[j] = 2;
-          stack.push(j);
+          stack[top++] = j;
         }
       }
     }

@@ -23,6 +23,9 @@ export function assertImage(image: Rgba): void {
 
 /** ControlNet's HWC3 for RGBA: colour·α + 255·(1 − α), truncated, opaque. */
 export function hwc3(image: Rgba): Rgba {
+  let opaque = true;
+  for (let p = 3; p < image.data.length && opaque; p += 4) opaque = image.data[p] === 255;
+  if (opaque) return image; // nothing to composite
   const out = new Uint8ClampedArray(image.data.length);
   for (let p = 0; p < image.data.length; p += 4) {
     const a = image.data[p + 3]! / 255;

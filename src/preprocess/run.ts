@@ -27,10 +27,9 @@ export interface PreprocessResult {
 /** A 0/255 mask as an opaque grey RGBA map. */
 export function maskToRgba(mask: Uint8Array, width: number, height: number): Rgba {
   const data = new Uint8ClampedArray(width * height * 4);
-  for (let p = 0; p < mask.length; p++) {
-    data.fill(mask[p]!, p * 4, p * 4 + 3);
-    data[p * 4 + 3] = 255;
-  }
+  // One 32-bit write per pixel; byte order doesn't matter, as R = G = B and alpha is 255 either way.
+  const words = new Uint32Array(data.buffer);
+  for (let p = 0; p < mask.length; p++) words[p] = mask[p] ? 0xffffffff : 0xff000000;
   return { data, width, height };
 }
 
