@@ -86,3 +86,28 @@ test('bad preprocessor input gets a clear error and the engine keeps working', a
   expect(outcome.nan).toMatch(/NaN/);
   expect(outcome.okSize).toBe(64 * 64 * 4);
 });
+
+test('depth and pose run their models through the engine on WebGPU', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    const engine = globalThis.controlnetStudio.engine;
+    const bird = await globalThis.loadRgba('/__shared/images/bird.png');
+    const depth = await engine.preprocess({ kind: 'depth', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/depth/model.onnx', resolution: 126, backend: 'gpu' });
+    const pose = await engine.preprocess({ kind: 'pose', image: await globalThis.loadRgba('/__shared/images/pose1.png'), modelUrl: '/models/tiny-sd15/preprocessors/pose/model.onnx', minScore: -Infinity, backend: 'gpu' });
+    const greys = depth.map.data.filter((_, i) => i % 4 === 0);
+    const wrongModel = await engine
+      .preprocess({ kind: 'pose', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/depth/model.onnx', backend: 'gpu' })
+      .catch((e: Error) => e.message);
+    return {
+      depth: { backend: depth.backend, size: [depth.map.width, depth.map.height], birdSize: [bird.width, bird.height], max: greys.reduce((a, b) => Math.max(a, b), 0), min: greys.reduce((a, b) => Math.min(a, b), 255) },
+      pose: { backend: pose.backend, joints: pose.keypoints?.[0]?.filter(Boolean).length, lit: pose.map.data.filter((v, i) => i % 4 !== 3 && v > 0).length },
+      wrongModel,
+    };
+  });
+  expect(r.depth.backend).toBe('gpu');
+  expect(r.depth.size).toEqual(r.depth.birdSize);
+  expect(r.depth.max).toBeGreaterThanOrEqual(250);
+  expect(r.depth.min).toBeLessThanOrEqual(5);
+  expect(r.pose.joints).toBe(18);
+  expect(r.pose.lit).toBeGreaterThan(100);
+  expect(r.wrongModel).toMatch(/depth\/model.onnx is not the model this preprocessor needs: it takes \(pixel_values\)/);
+});

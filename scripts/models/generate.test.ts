@@ -46,6 +46,8 @@ describe('tiny model set', () => {
       'controlnet/canny/model.onnx',
       'controlnet/scribble/model.onnx',
       'controlnet/zero-init/model.onnx',
+      'preprocessors/depth/model.onnx',
+      'preprocessors/pose/model.onnx',
       'text_encoder/model.onnx',
       'unet/model.onnx',
       'unet/model_fp16.onnx',

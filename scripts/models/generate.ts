@@ -10,6 +10,7 @@ import { buildControlNet, buildUnet } from './unet.ts';
 import { buildVaeDecoder, buildVaeEncoder } from './vae.ts';
 import type { GraphBuilder } from '../../src/models/onnx-graph.ts';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
+import { buildDepthModel, buildPoseModel } from './preprocessor-models.ts';
 
 export const TINY_OUT = 'public/models/tiny-sd15';
 const FULLSIZE_OUT = '.models/fullsize-sd15';
@@ -55,6 +56,11 @@ export function generateSet(baseCfg: SetConfig, outDir: string, log = console.lo
   }
   emit('vae_decoder/model.onnx', buildVaeDecoder(cfg), 'AutoencoderKL decoder in miniature');
   emit('vae_encoder/model.onnx', buildVaeEncoder(cfg), 'AutoencoderKL encoder in miniature');
+  if (baseCfg === TINY) {
+    // Preprocessor models live beside the set (the real ones are separate downloads).
+    emit('preprocessors/depth/model.onnx', buildDepthModel(), 'Depth Anything V2 I/O in miniature');
+    emit('preprocessors/pose/model.onnx', buildPoseModel(), 'DWPose (RTMPose SimCC) I/O in miniature');
+  }
 
   writeJson(join(outDir, 'tokenizer/vocab.json'), tokenizer.vocab);
   writeFileSync(join(outDir, 'tokenizer/merges.txt'), mergesText(tokenizer.merges));

@@ -7,7 +7,8 @@ import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
 import { generate, type GenerateParams, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { Session } from '../diffusion/session.ts';
-import { urlSource } from '../models/fetch-file.ts';
+import { fetchBytes, urlSource } from '../models/fetch-file.ts';
+import type { TensorData } from '../diffusion/tensor.ts';
 import { loadModelSet, readModelIndex } from '../models/load-set.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
@@ -27,6 +28,7 @@ export class WorkerEngine implements Engine {
   private readonly readbacks = new ReadbackCounter();
   private loaded: LoadedSet | null = null;
   private preprocessor: GpuPreprocessor | null = null;
+  private preprocessorModels = new Map<string, Promise<ModelSession>>();
 
   constructor(private readonly emit: EngineEventSink) {}
 
@@ -100,7 +102,31 @@ export class WorkerEngine implements Engine {
   async preprocess(request: PreprocessRequest): Promise<PreprocessResult> {
     const ctx = await this.ensureGpu();
     if (ctx) this.preprocessor ??= new GpuPreprocessor(ctx.device);
-    return runPreprocess(request, this.preprocessor);
+    const provider: ExecutionProvider = ctx && request.backend === 'gpu' ? 'webgpu' : 'wasm';
+    return runPreprocess(request, {
+      gpu: this.preprocessor,
+      runModel: async (url, feeds) => {
+        const key = `${provider} ${url}`;
+        let session = this.preprocessorModels.get(key);
+        if (!session) {
+          session = fetchBytes(url).then((bytes) => ModelSession.create(bytes, provider, url, this.readbacks));
+          this.preprocessorModels.set(key, session);
+          session.catch(() => this.preprocessorModels.delete(key));
+        }
+        const ready = await session;
+        const expected = ready.inputs.map((i) => i.name);
+        if (expected.length !== Object.keys(feeds).length || !expected.every((name) => name in feeds)) {
+          throw new Error(`${url} is not the model this preprocessor needs: it takes (${expected.join(', ')}), the preprocessor feeds (${Object.keys(feeds).join(', ')}). Pick the matching model.`);
+        }
+        const outputs = await ready.run(feeds);
+        const result: Record<string, TensorData> = {};
+        for (const [name, t] of Object.entries(outputs)) {
+          result[name] = await t.download();
+          t.dispose();
+        }
+        return result;
+      },
+    });
   }
 
   private async unload() {

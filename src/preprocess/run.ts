@@ -6,6 +6,10 @@ import { assertImage, hwc3, limitSize, type Rgba } from './image-ops.ts';
 import { normalFromDepth, type DepthMap } from './normal.ts';
 import { fakeScribble, scribbleFromDrawing } from './scribble.ts';
 import type { GpuPreprocessor } from './gpu/gpu-preprocessor.ts';
+import { depthInput, depthToMap } from './depth.ts';
+import { drawSkeletons, type Skeleton } from './pose.ts';
+import { poseInput, skeletonFromSimcc } from './pose-model.ts';
+import type { TensorData } from '../diffusion/tensor.ts';
 
 export type PreprocessBackend = 'cpu' | 'gpu';
 
@@ -14,7 +18,17 @@ export type PreprocessRequest =
   | { kind: 'hough'; image: Rgba; low: number; high: number; hough?: Partial<HoughOptions>; backend: PreprocessBackend }
   | { kind: 'normal'; depth: DepthMap; a: number; bgThreshold: number; backend: PreprocessBackend }
   | { kind: 'scribble'; image: Rgba; backend: PreprocessBackend }
-  | { kind: 'fake-scribble'; image: Rgba; threshold: number; backend: PreprocessBackend };
+  | { kind: 'fake-scribble'; image: Rgba; threshold: number; backend: PreprocessBackend }
+  | { kind: 'depth'; image: Rgba; modelUrl: string; resolution: number; backend: PreprocessBackend }
+  | { kind: 'pose'; image: Rgba; modelUrl: string; minScore?: number; backend: PreprocessBackend };
+
+/** Runs a model file once (sessions are cached by the caller) and returns its outputs on the CPU. */
+export type ModelRunner = (url: string, feeds: Record<string, TensorData>) => Promise<Record<string, TensorData>>;
+
+export interface PreprocessEnv {
+  gpu: GpuPreprocessor | null;
+  runModel: ModelRunner | null;
+}
 
 export interface PreprocessResult {
   map: Rgba;
@@ -22,6 +36,8 @@ export interface PreprocessResult {
   backend: PreprocessBackend;
   ms: number;
   notice: string | null;
+  /** The detected skeletons, for the pose editor. */
+  keypoints?: Skeleton[];
 }
 
 /** A 0/255 mask as an opaque grey RGBA map. */
@@ -39,9 +55,12 @@ function prepare(image: Rgba): { image: Rgba; notice: string | null } {
   return { image: hwc3(limited.image), notice: limited.notice };
 }
 
-export async function runPreprocess(req: PreprocessRequest, gpu: GpuPreprocessor | null): Promise<PreprocessResult> {
+export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv): Promise<PreprocessResult> {
   const t0 = performance.now();
-  const useGpu = req.backend === 'gpu' && gpu !== null && (req.kind === 'canny' || req.kind === 'normal');
+  const gpu = env.gpu;
+  const modelBased = req.kind === 'depth' || req.kind === 'pose';
+  // Model-based preprocessors run on whatever the engine runs models on.
+  const useGpu = req.backend === 'gpu' && gpu !== null && (req.kind === 'canny' || req.kind === 'normal' || modelBased);
   const fallback = req.backend === 'gpu' && !useGpu ? (gpu ? `${req.kind} has no GPU path; it ran on the CPU.` : 'No WebGPU: the preprocessor ran on the CPU.') : null;
   const done = (map: Rgba, notice: string | null): PreprocessResult => ({ map, backend: useGpu ? 'gpu' : 'cpu', ms: performance.now() - t0, notice: [notice, fallback].filter(Boolean).join(' ') || null });
 
@@ -67,5 +86,21 @@ export async function runPreprocess(req: PreprocessRequest, gpu: GpuPreprocessor
       return done(scribbleFromDrawing(image), notice);
     case 'fake-scribble':
       return done(fakeScribble(image, req.threshold), notice);
+    case 'depth': {
+      if (!env.runModel) throw new Error('No depth model runtime is available.');
+      const input = depthInput(image, req.resolution);
+      const out = await env.runModel(req.modelUrl, { pixel_values: input });
+      const depth = out.predicted_depth ?? Object.values(out)[0];
+      if (!depth || depth.dims.length !== 3) throw new Error(`${req.modelUrl} did not return a [1, H, W] depth map; is it a depth model?`);
+      return done(depthToMap(depth.data as Float32Array, depth.dims[2]!, depth.dims[1]!, width, height), notice);
+    }
+    case 'pose': {
+      if (!env.runModel) throw new Error('No pose model runtime is available.');
+      const out = await env.runModel(req.modelUrl, { input: poseInput(image) });
+      const [x, y] = [out.simcc_x, out.simcc_y];
+      if (!x || !y || x.dims[1] !== y.dims[1] || x.dims[1]! < 17) throw new Error(`${req.modelUrl} did not return SimCC keypoints (simcc_x, simcc_y); is it a DWPose/RTMPose model?`);
+      const people = [skeletonFromSimcc(x.data as Float32Array, y.data as Float32Array, x.dims[1]!, width, height, req.minScore ?? 0.3)];
+      return { ...done({ data: drawSkeletons(people, width, height), width, height }, notice), keypoints: people };
+    }
   }
 }

@@ -1,0 +1,38 @@
+// Tiny stand-ins for the preprocessors' ONNX models, with the real models' I/O:
+// - depth: Depth Anything V2 small (onnx-community export): pixel_values [B, 3, H, W] → predicted_depth [B, H, W]
+// - pose: DWPose / RTMPose whole-body (dw-ll_ucoco_384): input [1, 3, 384, 288] → simcc_x [1, 133, 576], simcc_y [1, 133, 768]
+import { GraphBuilder, SeededRandom } from '../../src/models/onnx-graph.ts';
+import { conv2d, gemm } from './layers.ts';
+
+export function buildDepthModel(seed = 17): GraphBuilder {
+  const g = new GraphBuilder('depth', 'float32', new SeededRandom(seed));
+  const x = g.input('pixel_values', 'float32', ['batch', 3, 'height', 'width']);
+  const relu = (t: string) => g.op1('Relu', [t]);
+  let h = relu(conv2d(g, x, 3, 8, 3, { stride: 2 }));
+  h = relu(conv2d(g, h, 8, 8, 3));
+  h = conv2d(g, h, 8, 1, 3);
+  // Back to the input size, like the real model's DPT head.
+  const up = g.op1('Resize', [h, '', g.floatConst([1, 1, 2, 2], [4])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  // Relative inverse depth is positive, larger = nearer.
+  const depth = g.op1('Squeeze', [g.op1('Softplus', [up]), g.int64Const([1])]);
+  g.output(depth, 'predicted_depth', 'float32', ['batch', 'height', 'width']);
+  return g;
+}
+
+export const POSE_INPUT = { width: 288, height: 384 };
+export const POSE_KEYPOINTS = 133;
+export const SIMCC_SPLIT = 2;
+
+export function buildPoseModel(seed = 19): GraphBuilder {
+  const g = new GraphBuilder('pose', 'float32', new SeededRandom(seed));
+  const x = g.input('input', 'float32', [1, 3, POSE_INPUT.height, POSE_INPUT.width]);
+  let h = g.op1('Relu', [conv2d(g, x, 3, 8, 3, { stride: 4, pads: [1, 1, 1, 1] })]);
+  h = g.op1('Relu', [conv2d(g, h, 8, 16, 3, { stride: 4, pads: [1, 1, 1, 1] })]);
+  const pooled = g.op1('Flatten', [g.op1('GlobalAveragePool', [h])], { axis: 1 });
+  // Per-keypoint features, then a linear classifier over the SimCC bins of each axis (RTMPose's head).
+  const features = g.op1('Reshape', [gemm(g, pooled, 16, POSE_KEYPOINTS * 4), g.int64Const([1, POSE_KEYPOINTS, 4])]);
+  const bins = (n: number, name: string) => g.output(g.op1('MatMul', [features, g.randomWeight(`${name}.weight`, [4, n], 1)]), name, 'float32', [1, POSE_KEYPOINTS, n]);
+  bins(POSE_INPUT.width * SIMCC_SPLIT, 'simcc_x');
+  bins(POSE_INPUT.height * SIMCC_SPLIT, 'simcc_y');
+  return g;
+}
