@@ -71,6 +71,17 @@ export interface GenerateResult {
 export interface PipelineControl {
   signal?: AbortSignal;
   onStep?: (report: StepReport) => void;
+  /**
+   * Per unit, a control tensor already on the device ([hintBatch, 3, H, W], 0–1), e.g. made
+   * by a GPU preprocessor; used instead of uploading the unit's image. The pipeline disposes it.
+   */
+  controlTensors?: (DeviceTensor | null)[];
+}
+
+/** The batch a unit's hint tensor needs: 1 when it feeds only the conditional half. */
+export function hintBatch(params: GenerateParams, unit: ControlUnit): number {
+  const cfg = params.cfgScale > 1;
+  return cfg && unit.mode === 'controlnet' ? 1 : cfg ? 2 : 1;
 }
 
 export async function generate(models: PipelineModels, params: GenerateParams, control: PipelineControl = {}): Promise<GenerateResult> {
@@ -120,10 +131,10 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
 
     // 2. Upload each unit's control map once; it is reused at every step.
     const hints = await Promise.all(
-      params.units.map(async (unit) => {
+      params.units.map(async (unit, k) => {
         const cn = models.controlnets.get(unit.model)!;
         const condOnly = cfg && unit.mode === 'controlnet';
-        const tensor = await ops.upload(controlImageTensor(unit.image, condOnly ? 1 : batch, cn.contract.dtype));
+        const tensor = control.controlTensors?.[k] ?? (await ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype)));
         held.push(tensor);
         return { unit, cn, condOnly, tensor, scales: residualScales(unit) };
       }),

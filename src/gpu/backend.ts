@@ -25,6 +25,8 @@ export class ReadbackCounter {
 }
 
 let configured = false;
+/** The worker's one GPUDevice, handed to every WebGPU session (not owned here). */
+let sharedDevice: GPUDevice | null = null;
 
 /** WASM threads need cross-origin isolation (SharedArrayBuffer); 4 is where returns flatten. */
 export function wasmThreadCount(): number {
@@ -35,7 +37,7 @@ export function wasmThreadCount(): number {
 export function configureRuntime(device: GPUDevice | null): void {
   if (configured) return;
   configured = true;
-  if (device) ort.env.webgpu.device = device;
+  sharedDevice = device;
   // Threads need cross-origin isolation; without it onnxruntime-web would fail to start them.
   ort.env.wasm.numThreads = wasmThreadCount();
   // Served by vite.config.ts's onnxruntime-web-files plugin; see there for why it is not bundled.
@@ -75,6 +77,11 @@ export class OutputTensor implements DeviceTensor {
   }
 }
 
+/** Wraps a float32 GPU buffer made on our device as a session input; disposing it destroys the buffer. */
+export function gpuBufferTensor(buffer: GPUBuffer, dims: number[], readbacks: ReadbackCounter): OutputTensor {
+  return new OutputTensor(ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims, dispose: () => buffer.destroy() }), readbacks);
+}
+
 export class ModelSession implements Session {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -88,8 +95,11 @@ export class ModelSession implements Session {
   static async create(bytes: Uint8Array, provider: ExecutionProvider, label: string, readbacks = new ReadbackCounter()): Promise<ModelSession> {
     const row = PROVIDERS[provider];
     try {
+      // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
+      // so sessions, preprocessors and hint buffers share one device (and buffers can pass between them).
+      const ep = provider === 'webgpu' && sharedDevice ? ({ name: 'webgpu', device: sharedDevice } as ort.InferenceSession.ExecutionProviderConfig) : row.ep;
       const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [row.ep],
+        executionProviders: [ep],
         preferredOutputLocation: row.outputLocation,
         graphOptimizationLevel: 'all',
       });

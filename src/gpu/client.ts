@@ -1,7 +1,6 @@
 // EngineClient: the main thread's Engine. It posts calls to the worker, turns replies
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
-import type { DeviceInfo, Engine, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
-import type { GenerateParams } from '../diffusion/pipeline.ts';
+import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
@@ -42,7 +41,7 @@ export class EngineClient implements Engine {
   }
 
   /** Control maps and the init image are copied to the worker (the caller keeps its pixels). */
-  generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse> {
+  generate(params: EngineGenerateParams, control?: JobControl): Promise<GenerateResponse> {
     return this.call('generate', params, control);
   }
 

@@ -78,16 +78,22 @@ export interface LoadedSetInfo {
   notices: string[];
 }
 
+/** A unit may name a preprocessor: its image is then the source, preprocessed in the worker (on the GPU when it can, straight into the ControlNet's input). */
+export type EngineUnit = GenerateParams['units'][number] & { preprocess?: { kind: 'canny'; low: number; high: number } };
+export type EngineGenerateParams = Omit<GenerateParams, 'units'> & { units: EngineUnit[] };
+
 export interface GenerateResponse {
   image: RgbaImage;
   stats: GenerationStats;
+  /** Units whose preprocessor ran on the GPU and fed the ControlNet without a CPU copy. */
+  gpuHints: number;
 }
 
 export interface Engine {
   /** Loads (and contract-checks) a model set; replaces the one loaded before. */
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
   /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */
-  generate(params: GenerateParams, control?: JobControl): Promise<GenerateResponse>;
+  generate(params: EngineGenerateParams, control?: JobControl): Promise<GenerateResponse>;
   /** Turns a source image (or depth) into a control map, on the GPU when asked and possible. */
   preprocess(request: PreprocessRequest, control?: JobControl): Promise<PreprocessResult>;
   deviceInfo(): Promise<DeviceInfo>;

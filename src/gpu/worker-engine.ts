@@ -1,11 +1,12 @@
 // The real Engine, living in the inference worker. It owns the one GPUDevice and hands
 // it to onnxruntime-web; device loss and stray GPU errors are reported as events.
 import { acquireGpu, type GpuContext } from './device.ts';
-import { configureRuntime, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
-import type { DeviceInfo, Engine, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import { configureRuntime, gpuBufferTensor, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
+import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
-import { generate, type GenerateParams, type PipelineModels } from '../diffusion/pipeline.ts';
+import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
+import type { DeviceTensor } from '../diffusion/session.ts';
 import type { Session } from '../diffusion/session.ts';
 import { fetchBytes, urlSource } from '../models/fetch-file.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
@@ -18,6 +19,7 @@ import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '..
 export type EngineEventSink = (event: { type: 'device-lost' | 'gpu-error'; message: string }) => void;
 
 interface LoadedSet {
+  provider: ExecutionProvider;
   info: LoadedSetInfo;
   models: PipelineModels;
   sessions: ModelSession[];
@@ -83,7 +85,7 @@ export class WorkerEngine implements Engine {
       const notices = [unet.notice, capabilities.controlnet ? null : 'This set’s UNet has no ControlNet inputs: ControlNet is unavailable; txt2img and img2img still work.'].filter(
         (n): n is string => n !== null,
       );
-      this.loaded = { info: { url: options.url, capabilities, unet, notices }, models, sessions };
+      this.loaded = { provider, info: { url: options.url, capabilities, unet, notices }, models, sessions };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));
@@ -91,12 +93,41 @@ export class WorkerEngine implements Engine {
     }
   }
 
-  async generate(params: GenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
-    if (!this.loaded) throw new EngineError('No model set is loaded. Load one first.');
-    return generate(this.loaded.models, params, {
-      signal: control.signal,
-      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
-    });
+  async generate(params: EngineGenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
+    const loaded = this.loaded;
+    if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
+    const ctx = await this.ensureGpu();
+    // Preprocess units that ask for it: on the GPU straight into the ControlNet's input
+    // when everything is on WebGPU in fp32, otherwise on the CPU into the unit's image.
+    const controlTensors: (DeviceTensor | null)[] = [];
+    let gpuHints = 0;
+    const units = [];
+    for (const unit of params.units) {
+      const { preprocess, ...plain } = unit;
+      const cn = loaded.models.controlnets.get(unit.model);
+      if (preprocess && ctx && loaded.provider === 'webgpu' && cn?.contract.dtype === 'float32') {
+        this.preprocessor ??= new GpuPreprocessor(ctx.device);
+        const batch = hintBatch(params, unit);
+        const buffer = await this.preprocessor.cannyControl({ ...unit.image, channels: 4 }, preprocess, batch);
+        controlTensors.push(gpuBufferTensor(buffer, [batch, 3, unit.image.height, unit.image.width], this.readbacks));
+        gpuHints++;
+      } else {
+        if (preprocess) plain.image = (await runPreprocess({ ...preprocess, image: unit.image, backend: 'cpu' }, { gpu: null, runModel: null })).map;
+        controlTensors.push(null);
+      }
+      units.push(plain);
+    }
+    try {
+      const result = await generate(loaded.models, { ...params, units }, {
+        signal: control.signal,
+        controlTensors,
+        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
+      });
+      return { ...result, gpuHints };
+    } catch (err) {
+      for (const t of controlTensors) t?.dispose();
+      throw err;
+    }
   }
 
   async preprocess(request: PreprocessRequest): Promise<PreprocessResult> {
