@@ -111,3 +111,26 @@ test('depth and pose run their models through the engine on WebGPU', async ({ pa
   expect(r.pose.lit).toBeGreaterThan(100);
   expect(r.wrongModel).toMatch(/depth\/model.onnx is not the model this preprocessor needs: it takes \(pixel_values\)/);
 });
+
+test('image files: a text file is refused, a 20000×20000 PNG is scaled down with a notice', async ({ page }) => {
+  // A valid 1-bit grey PNG of 20000×20000 (its zero rows compress to almost nothing).
+  const { deflateSync } = await import('node:zlib');
+  const { default: encodeChunks } = await import('png-chunks-encode');
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(20000, 0);
+  ihdr.writeUInt32BE(20000, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8);
+  const idat = deflateSync(Buffer.alloc(20000 * (1 + 2500)));
+  const png = Buffer.from(encodeChunks([{ name: 'IHDR', data: ihdr }, { name: 'IDAT', data: idat }, { name: 'IEND', data: new Uint8Array(0) }]));
+  const r = await page.evaluate(async (pngBytes) => {
+    const decode = globalThis.controlnetStudio.decodeImageFile;
+    const text = await decode(new File(['just some notes'], 'notes.txt', { type: 'text/plain' })).catch((e: Error) => `${e.name}: ${e.message}`);
+    const big = await decode(new File([new Uint8Array(pngBytes)], 'huge.png', { type: 'image/png' })).then(
+      (d) => ({ width: d.image.width, height: d.image.height, notice: d.notice }),
+      (e: Error) => ({ error: e.message }),
+    );
+    return { text, big };
+  }, [...png]);
+  expect(r.text).toBe('ImageInputError: notes.txt is not an image. Use a PNG, JPEG, WebP, GIF or BMP file.');
+  expect(r.big).toEqual({ width: 8192, height: 8192, notice: 'huge.png is 20000×20000; it was scaled down to 8192×8192 (the limit is 8192 px a side).' });
+});

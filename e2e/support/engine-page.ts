@@ -1,10 +1,11 @@
 // Helpers for specs that call the studio's Engine (the same interface the UI uses) in the page.
 import type { Page } from '@playwright/test';
 import type { Engine } from '../../src/gpu/engine.ts';
+import type { decodeImageFile } from '../../src/canvas/image-file.ts';
 
 declare global {
   // eslint-disable-next-line no-var
-  var controlnetStudio: { engine: Engine };
+  var controlnetStudio: { engine: Engine; decodeImageFile: typeof decodeImageFile };
 }
 
 export async function openStudio(page: Page): Promise<void> {

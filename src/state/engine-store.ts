@@ -24,8 +24,6 @@ export const useEngineStore = create<EngineState>()((set, get) => {
     onCrash: (err) => set({ status: 'crashed', message: err.message }),
     onDeviceLost: (msg) => set({ message: `The GPU device was lost (${msg}). Restarting the engine; your inputs are kept.` }),
   });
-  // The Engine is also reachable from the console (and browser tests) as `controlnetStudio.engine`.
-  (globalThis as { controlnetStudio?: { engine: Engine } }).controlnetStudio = { engine: client };
   return {
     engine: client,
     status: 'starting',
