@@ -81,17 +81,18 @@ function commonInputs(g: GraphBuilder, cfg: SetConfig, dtype: FloatType) {
   };
 }
 
-export function buildUnet(cfg: SetConfig, dtype: FloatType, seed = 1): GraphBuilder {
+/** `withResiduals: false` gives a plain UNet, as exports made without ControlNet support are. */
+export function buildUnet(cfg: SetConfig, dtype: FloatType, seed = 1, withResiduals = true): GraphBuilder {
   const g = new GraphBuilder('unet', dtype, new SeededRandom(seed));
   const { sample, timestep, context } = commonInputs(g, cfg, dtype);
   const shapes = residualShapes(cfg);
-  const downResiduals = shapes.down.map((shape, i) => g.input(`down_block_additional_residual_${i}`, dtype, shape));
-  const midResidual = g.input('mid_block_additional_residual', dtype, shapes.mid);
+  const downResiduals = withResiduals ? shapes.down.map((shape, i) => g.input(`down_block_additional_residual_${i}`, dtype, shape)) : [];
+  const midResidual = withResiduals ? g.input('mid_block_additional_residual', dtype, shapes.mid) : null;
 
   const enc = encoder(g, sample, timestep, context, cfg);
   // ControlNet residuals are added to every skip and to the mid block output, as diffusers does.
-  const skips = enc.skips.map((s, i) => ({ tensor: g.op1('Add', [s.tensor, downResiduals[i]!]), channels: s.channels }));
-  let h = g.op1('Add', [enc.mid, midResidual]);
+  const skips = enc.skips.map((s, i) => ({ tensor: withResiduals ? g.op1('Add', [s.tensor, downResiduals[i]!]) : s.tensor, channels: s.channels }));
+  let h = midResidual ? g.op1('Add', [enc.mid, midResidual]) : enc.mid;
   let channels = cfg.unetChannels[3];
 
   const reversed = [...cfg.unetChannels].reverse();

@@ -127,6 +127,19 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     const context = await encode(cfg ? [params.negativePrompt, params.prompt] : [params.prompt]);
     const needsCondOnly = cfg && params.units.some((u) => u.mode === 'controlnet');
     const condContext = needsCondOnly ? await encode([params.prompt]) : context;
+    // Each graph gets the embeddings in its own precision (an fp16 UNet beside an fp32 text encoder).
+    const casts = new Map<string, DeviceTensor>();
+    const contextAs = async (t: DeviceTensor, type: 'float32' | 'float16') => {
+      if (t.type === type) return t;
+      const key = `${t === context ? 'both' : 'cond'}-${type}`;
+      if (!casts.has(key)) {
+        const cast = await ops.cast(t, type);
+        held.push(cast);
+        casts.set(key, cast);
+      }
+      return casts.get(key)!;
+    };
+    const unetContext = await contextAs(context, unet.contract.dtype);
     checkCancel();
 
     // 2. Upload each unit's control map once; it is reused at every step.
@@ -200,7 +213,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
         const feeds: Parameters<Session['run']>[0] = {
           [c.sample]: latentFeed(hint.condOnly ? scaled : modelInput, [b, 4, h, w], c.dtype),
           [c.timestep.name]: timestepFeed(c.timestep, t, b),
-          [c.context]: hint.condOnly ? condContext : context,
+          [c.context]: await contextAs(hint.condOnly ? condContext : context, c.dtype),
           [c.cond]: hint.tensor,
         };
         // The graph's own conditioning_scale carries the weight when there is one; otherwise the sum does.
@@ -222,7 +235,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
       const unetOut = await run(unet.session, {
         [unet.contract.sample]: sample,
         [unet.contract.timestep.name]: timestepFeed(unet.contract.timestep, t, batch),
-        [unet.contract.context]: context,
+        [unet.contract.context]: unetContext,
         ...residualFeeds,
       });
       const prediction = unetOut[unet.contract.output]!;

@@ -37,6 +37,8 @@ export interface TensorOps {
   upload(data: TensorData): Promise<DeviceTensor>;
   /** Σ_k scales_k[i] · residuals_k[i] for each i, as `type`, batch `batch`. */
   sumResiduals(sources: ResidualSource[], type: TensorType, batch: number): Promise<DeviceTensor[]>;
+  /** The same values as another float type (fp32 text embeddings for an fp16 UNet). */
+  cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor>;
   /** uncond + g·(cond − uncond) from a batch-2 prediction, as float32 batch 1. */
   guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor>;
 }

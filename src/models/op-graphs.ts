@@ -42,6 +42,12 @@ export function residualSumGraph(inTypes: TensorType[], condOnly: boolean[], out
   return g.toBytes('sum of ControlNet residuals');
 }
 
+export function castGraph(from: TensorType, to: TensorType): Uint8Array {
+  const g = builder('cast');
+  g.output(castTo(g, g.input('x', from, null), from, to), 'y', to, null);
+  return g.toBytes(`cast ${from} to ${to}`);
+}
+
 /** eps = uncond + g·(cond − uncond) over a batch-2 prediction, as float32. */
 export function guidanceGraph(inType: TensorType): Uint8Array {
   const g = builder('guidance');
@@ -87,6 +93,11 @@ export class GraphTensorOps implements TensorOps {
     sources.forEach((src, k) => src.residuals.forEach((r, i) => (feeds[`u${k}_${i}`] = r)));
     const out = await s.run(feeds);
     return Array.from({ length: RESIDUALS }, (_, i) => out[`r${i}`]!);
+  }
+
+  async cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor> {
+    const s = await this.session(`cast-${tensor.type}-${type}`, () => castGraph(tensor.type, type));
+    return (await s.run({ x: tensor })).y!;
   }
 
   async guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor> {
