@@ -87,15 +87,27 @@ export function limitSize(image: Rgba): { image: Rgba; notice: string | null } {
   return { image: resize(image, w, h), notice: `The image was ${image.width}×${image.height}; it was scaled down to ${w}×${h} (the limit is ${MAX_SIDE} px a side).` };
 }
 
+/** How a resize mode maps a w×h source onto the target: the scaled size and the crop offset. */
+export function fitGeometry(src: { width: number; height: number }, width: number, height: number, mode: ResizeMode) {
+  if (mode === 'just-resize') return { w: width, h: height, ox: 0, oy: 0 };
+  const k = mode === 'crop-and-resize' ? Math.max(width / src.width, height / src.height) : Math.min(width / src.width, height / src.height);
+  const [w, h] = [Math.max(1, Math.round(src.width * k)), Math.max(1, Math.round(src.height * k))];
+  // Crop: centred window of the covering image. Fill: the contained image centred on black.
+  return { w, h, ox: Math.floor((w - width) / 2), oy: Math.floor((h - height) / 2) };
+}
+
+/** A point of the source in the fitted map's coordinates (for pose keypoints). */
+export function fitPoint(src: { width: number; height: number }, width: number, height: number, mode: ResizeMode, x: number, y: number): [number, number] {
+  const g = fitGeometry(src, width, height, mode);
+  return [(x * g.w) / src.width - g.ox, (y * g.h) / src.height - g.oy];
+}
+
 /** Fits a control map to the generation size with one of A1111's resize modes. */
 export function fitToSize(image: Rgba, width: number, height: number, mode: ResizeMode, binary = false): Rgba {
   if (mode === 'just-resize') return resize(image, width, height, binary);
-  const k = mode === 'crop-and-resize' ? Math.max(width / image.width, height / image.height) : Math.min(width / image.width, height / image.height);
-  const [w, h] = [Math.max(1, Math.round(image.width * k)), Math.max(1, Math.round(image.height * k))];
+  const { w, h, ox, oy } = fitGeometry(image, width, height, mode);
   const scaled = resize(image, w, h, binary);
   const out = new Uint8ClampedArray(width * height * 4);
-  // Crop: centred window of the covering image. Fill: the contained image centred on black.
-  const [ox, oy] = [Math.floor((w - width) / 2), Math.floor((h - height) / 2)];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const [sx, sy] = [x + ox, y + oy];

@@ -2,7 +2,7 @@
 // composites alpha (HWC3), then dispatches to the CPU core or its WGSL path.
 import { canny } from './canny.ts';
 import { drawSegments, houghLinesP, HOUGH_DEFAULTS, type HoughOptions } from './hough.ts';
-import { assertImage, hwc3, limitSize, type Rgba } from './image-ops.ts';
+import { assertImage, fitPoint, fitToSize, hwc3, limitSize, pixelPerfectResolution, resizeToResolution, type ResizeMode, type Rgba } from './image-ops.ts';
 import { normalFromDepth, type DepthMap } from './normal.ts';
 import { fakeScribble, scribbleFromDrawing } from './scribble.ts';
 import type { GpuPreprocessor } from './gpu/gpu-preprocessor.ts';
@@ -13,14 +13,31 @@ import type { TensorData } from '../diffusion/tensor.ts';
 
 export type PreprocessBackend = 'cpu' | 'gpu';
 
+/**
+ * Fitting the map to the generation size, as A1111 does: the source is first resized to the
+ * preprocessor resolution (pixel perfect computes it), then the map is fitted with the resize mode.
+ */
+export interface FitOptions {
+  width: number;
+  height: number;
+  resizeMode: ResizeMode;
+  pixelPerfect: boolean;
+  /** Preprocessor resolution when not pixel perfect (A1111's default 512). */
+  resolution?: number;
+}
+
+type ImageRequest = { image: Rgba; backend: PreprocessBackend; fit?: FitOptions };
 export type PreprocessRequest =
-  | { kind: 'canny'; image: Rgba; low: number; high: number; l2?: boolean; backend: PreprocessBackend }
-  | { kind: 'hough'; image: Rgba; low: number; high: number; hough?: Partial<HoughOptions>; backend: PreprocessBackend }
+  | ({ kind: 'canny'; low: number; high: number; l2?: boolean } & ImageRequest)
+  | ({ kind: 'hough'; low: number; high: number; hough?: Partial<HoughOptions> } & ImageRequest)
   | { kind: 'normal'; depth: DepthMap; a: number; bgThreshold: number; backend: PreprocessBackend }
-  | { kind: 'scribble'; image: Rgba; backend: PreprocessBackend }
-  | { kind: 'fake-scribble'; image: Rgba; threshold: number; backend: PreprocessBackend }
-  | { kind: 'depth'; image: Rgba; modelUrl: string; resolution: number; backend: PreprocessBackend }
-  | { kind: 'pose'; image: Rgba; modelUrl: string; minScore?: number; backend: PreprocessBackend };
+  | ({ kind: 'scribble' } & ImageRequest)
+  | ({ kind: 'fake-scribble'; threshold: number } & ImageRequest)
+  | ({ kind: 'depth'; modelUrl: string; resolution: number } & ImageRequest)
+  | ({ kind: 'pose'; modelUrl: string; minScore?: number } & ImageRequest);
+
+/** Line maps stay crisp (nearest) when fitted; greyscale maps are resampled. */
+const BINARY_MAPS = new Set(['canny', 'hough', 'scribble', 'fake-scribble']);
 
 /** Runs a model file once (sessions are cached by the caller) and returns its outputs on the CPU. */
 export type ModelRunner = (url: string, feeds: Record<string, TensorData>) => Promise<Record<string, TensorData>>;
@@ -38,6 +55,8 @@ export interface PreprocessResult {
   notice: string | null;
   /** The detected skeletons, for the pose editor. */
   keypoints?: Skeleton[];
+  /** Already at the fit size (pose draws its skeletons there directly). */
+  fitted?: boolean;
 }
 
 /** A 0/255 mask as an opaque grey RGBA map. */
@@ -71,7 +90,25 @@ export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv):
     const data = useGpu ? await gpu!.normal(req.depth, opts) : normalFromDepth(req.depth, opts);
     return done({ data, width, height }, null);
   }
-  const { image, notice } = prepare(req.image);
+  const prepared = prepare(req.image);
+  const notice = prepared.notice;
+  const fit = req.fit;
+  const source = prepared.image;
+  const image = fit ? resizeToResolution(source, fit.pixelPerfect ? pixelPerfectResolution(source, fit, fit.resizeMode) : (fit.resolution ?? 512)) : source;
+  const { width, height } = image;
+  const fitted = (r: PreprocessResult): PreprocessResult => (fit && !r.fitted ? { ...r, map: fitToSize(r.map, fit.width, fit.height, fit.resizeMode, BINARY_MAPS.has(req.kind)) } : r);
+  return fitted(await runOnImage(req, image, env, useGpu, done, notice));
+}
+
+async function runOnImage(
+  req: Exclude<PreprocessRequest, { kind: 'normal' }>,
+  image: Rgba,
+  env: PreprocessEnv,
+  useGpu: boolean,
+  done: (map: Rgba, notice: string | null) => PreprocessResult,
+  notice: string | null,
+): Promise<PreprocessResult> {
+  const gpu = env.gpu;
   const { width, height } = image;
   switch (req.kind) {
     case 'canny': {
@@ -99,8 +136,12 @@ export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv):
       const out = await env.runModel(req.modelUrl, { input: poseInput(image) });
       const [x, y] = [out.simcc_x, out.simcc_y];
       if (!x || !y || x.dims[1] !== y.dims[1] || x.dims[1]! < 17) throw new Error(`${req.modelUrl} did not return SimCC keypoints (simcc_x, simcc_y); is it a DWPose/RTMPose model?`);
-      const people = [skeletonFromSimcc(x.data as Float32Array, y.data as Float32Array, x.dims[1]!, width, height, req.minScore ?? 0.3)];
-      return { ...done({ data: drawSkeletons(people, width, height), width, height }, notice), keypoints: people };
+      let people = [skeletonFromSimcc(x.data as Float32Array, y.data as Float32Array, x.dims[1]!, width, height, req.minScore ?? 0.3)];
+      // Skeletons are drawn at the final size (crisp lines), with keypoints moved by the resize mode.
+      const fit = req.fit;
+      if (fit) people = people.map((s) => s.map((p) => (p ? fitPoint(image, fit.width, fit.height, fit.resizeMode, p[0], p[1]) : null)));
+      const [w, h] = fit ? [fit.width, fit.height] : [width, height];
+      return { ...done({ data: drawSkeletons(people, w, h), width: w, height: h }, notice), keypoints: people, fitted: true };
     }
   }
 }
