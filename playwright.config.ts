@@ -1,7 +1,7 @@
 // Browser tests: real WebGPU (SwiftShader) in headless Chromium, against the built studio
 // served by `vite preview` with the same COOP/COEP headers as `npm start`.
 import { defineConfig } from '@playwright/test';
-import { ensureChromium } from './scripts/test-tools.ts';
+import { CHROMIUM_ARGS, ensureChromium } from './scripts/test-tools.ts';
 
 export const E2E_PORT = 4317;
 
@@ -17,16 +17,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     launchOptions: {
       executablePath: ensureChromium(),
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {

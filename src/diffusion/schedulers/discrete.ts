@@ -1,6 +1,6 @@
 // Shared pieces of the ᾱ-space schedulers (DDIM, PNDM, LCM): "leading" timestep spacing
 // and forward noising.
-import type { SchedulerConfig } from './config.ts';
+import { alphasCumprod, resolveConfig, type SchedulerConfig } from './config.ts';
 
 /** diffusers' "leading" spacing: multiples of ⌊T/n⌋, descending, plus steps_offset. */
 export function leadingTimesteps(config: SchedulerConfig, n: number): number[] {
@@ -22,4 +22,33 @@ export function predictX0AndEps(config: SchedulerConfig, out: Float32Array, x: F
     return { x0: Float32Array.from(x, (v, i) => sa * v - sb * out[i]!), eps: Float32Array.from(x, (v, i) => sa * out[i]! + sb * v) };
   }
   return { x0: Float32Array.from(x, (v, i) => (v - sb * out[i]!) / sa), eps: out };
+}
+
+/** What DDIM, PNDM and LCM share: the config, ᾱ by training step, ᾱ before step 0, no input scaling. */
+export abstract class AlphaScheduler {
+  readonly config: SchedulerConfig;
+  protected readonly cumprod: Float32Array;
+  /** ᾱ "before" t = 0: 1 with set_alpha_to_one, else ᾱ_0. */
+  protected readonly finalAlphaCumprod: number;
+  timesteps: number[] = [];
+  readonly sigmas = null;
+  readonly initNoiseSigma = 1;
+
+  constructor(raw: Record<string, unknown>) {
+    this.config = resolveConfig(raw);
+    this.cumprod = alphasCumprod(this.config);
+    this.finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.cumprod[0]!;
+  }
+
+  protected alphaAt(t: number): number {
+    return t >= 0 ? this.cumprod[t]! : this.finalAlphaCumprod;
+  }
+
+  scaleModelInput(x: Float32Array): Float32Array {
+    return x;
+  }
+
+  addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {
+    return addNoiseAt(this.cumprod, clean, noise, t);
+  }
 }

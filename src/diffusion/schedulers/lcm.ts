@@ -1,27 +1,18 @@
 // Latent Consistency Model multistep sampling (diffusers' LCMScheduler): each step
 // predicts the denoised sample through the consistency boundary condition, then
 // re-noises it to the next timestep (with fresh noise, except after the last step).
-import { alphasCumprod, resolveConfig, type SchedulerConfig } from './config.ts';
-import { addNoiseAt, predictX0AndEps } from './discrete.ts';
+import { AlphaScheduler, predictX0AndEps } from './discrete.ts';
 import { drawNoise, type Scheduler, type StepNoise } from './types.ts';
 
 const SIGMA_DATA = 0.5;
 
-export class LcmScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
-  private readonly cumprod: Float32Array;
-  private readonly finalAlphaCumprod: number;
+export class LcmScheduler extends AlphaScheduler implements Scheduler {
   private readonly originalSteps: number;
   private readonly timestepScaling: number;
-  timesteps: number[] = [];
-  readonly sigmas = null;
-  readonly initNoiseSigma = 1;
   private stepIndex = 0;
 
   constructor(raw: Record<string, unknown>) {
-    this.config = resolveConfig(raw);
-    this.cumprod = alphasCumprod(this.config);
-    this.finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.cumprod[0]!;
+    super(raw);
     this.originalSteps = typeof raw.original_inference_steps === 'number' ? raw.original_inference_steps : 50;
     this.timestepScaling = typeof raw.timestep_scaling === 'number' ? raw.timestep_scaling : 10;
   }
@@ -35,10 +26,6 @@ export class LcmScheduler implements Scheduler {
     this.stepIndex = 0;
   }
 
-  scaleModelInput(x: Float32Array): Float32Array {
-    return x;
-  }
-
   step(out: Float32Array, t: number, x: Float32Array, noise?: StepNoise): Float32Array {
     const i = this.timesteps[this.stepIndex] === t ? this.stepIndex : this.timesteps.indexOf(t);
     if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
@@ -46,7 +33,7 @@ export class LcmScheduler implements Scheduler {
     const prevT = isLast ? t : this.timesteps[i + 1]!;
     this.stepIndex = i + 1;
     const alphaProd = this.cumprod[t]!;
-    const alphaPrev = prevT >= 0 ? this.cumprod[prevT]! : this.finalAlphaCumprod;
+    const alphaPrev = this.alphaAt(prevT);
     const scaled = t * this.timestepScaling;
     const cSkip = SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2);
     const cOut = scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2);
@@ -56,9 +43,5 @@ export class LcmScheduler implements Scheduler {
     const z = drawNoise(noise, 'LCM');
     const [sa, sb] = [Math.sqrt(alphaPrev), Math.sqrt(1 - alphaPrev)];
     return Float32Array.from(denoised, (v, i) => sa * v + sb * z[i]!);
-  }
-
-  addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {
-    return addNoiseAt(this.cumprod, clean, noise, t);
   }
 }

@@ -1,26 +1,17 @@
 // PNDM in its PLMS form (skip_prk_steps, SD 1.5's default): a 4th-order linear multistep
 // method over ε, as diffusers' PNDMScheduler.step_plms.
-import { alphasCumprod, resolveConfig, type SchedulerConfig } from './config.ts';
-import { addNoiseAt, leadingTimesteps } from './discrete.ts';
+import { AlphaScheduler, leadingTimesteps } from './discrete.ts';
 import type { Scheduler } from './types.ts';
 
-export class PndmScheduler implements Scheduler {
-  readonly config: SchedulerConfig;
-  private readonly cumprod: Float32Array;
-  private readonly finalAlphaCumprod: number;
-  timesteps: number[] = [];
-  readonly sigmas = null;
-  readonly initNoiseSigma = 1;
+export class PndmScheduler extends AlphaScheduler implements Scheduler {
   private stepsCount = 0;
   private ets: Float32Array[] = [];
   private counter = 0;
   private curSample: Float32Array | null = null;
 
   constructor(raw: Record<string, unknown>) {
-    this.config = resolveConfig(raw);
+    super(raw);
     if (raw.skip_prk_steps === false) throw new Error('PNDM with Runge–Kutta warm-up steps (skip_prk_steps: false) is not supported.');
-    this.cumprod = alphasCumprod(this.config);
-    this.finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.cumprod[0]!;
   }
 
   setTimesteps(n: number): void {
@@ -31,10 +22,6 @@ export class PndmScheduler implements Scheduler {
     this.ets = [];
     this.counter = 0;
     this.curSample = null;
-  }
-
-  scaleModelInput(x: Float32Array): Float32Array {
-    return x;
   }
 
   step(eps: Float32Array, t: number, x: Float32Array): Float32Array {
@@ -72,16 +59,12 @@ export class PndmScheduler implements Scheduler {
   /** Formula (9) of the PNDM paper. */
   private prevSample(x: Float32Array, t: number, prevT: number, eps: Float32Array): Float32Array {
     const a = this.cumprod[t]!;
-    const aPrev = prevT >= 0 ? this.cumprod[prevT]! : this.finalAlphaCumprod;
+    const aPrev = this.alphaAt(prevT);
     const [b, bPrev] = [1 - a, 1 - aPrev];
     let e = eps;
     if (this.config.prediction_type === 'v_prediction') e = Float32Array.from(eps, (v, i) => Math.sqrt(a) * v + Math.sqrt(b) * x[i]!);
     const sampleCoeff = Math.sqrt(aPrev / a);
     const denom = a * Math.sqrt(bPrev) + Math.sqrt(a * b * aPrev);
     return Float32Array.from(x, (v, i) => sampleCoeff * v - ((aPrev - a) * e[i]!) / denom);
-  }
-
-  addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {
-    return addNoiseAt(this.cumprod, clean, noise, t);
   }
 }
