@@ -1,0 +1,19 @@
+// Where downloaded model files live. The browser uses OPFS (opfs-store.ts); Node tests
+// and the CLI use a folder (src/cli/fs-store.ts). Paths are relative, with "/" separators.
+
+export interface Appender {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FileStore {
+  /** Bytes stored at `path`, or null when there is no such file. */
+  size(path: string): Promise<number | null>;
+  /** Opens `path` for appending (creating it; emptying it first when `truncate`). */
+  append(path: string, truncate: boolean): Promise<Appender>;
+  /** Reads `path` in chunks, never whole. */
+  read(path: string): AsyncIterable<Uint8Array>;
+  /** Replaces `to` with `from`. */
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+}

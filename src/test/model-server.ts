@@ -1,0 +1,83 @@
+// A local HTTP server for model files, with Range support and injectable faults:
+// 404, 500, a truncated body, a connection cut part-way (once), corrupted bytes.
+// It logs every request, so tests can assert what was (re)fetched.
+import { createServer, type Server } from 'node:http';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join, normalize } from 'node:path';
+
+export type Fault = '404' | '500' | 'truncate' | 'cut' | 'corrupt';
+
+export interface RequestLog {
+  path: string;
+  range: string | null;
+  status: number;
+  bytesSent: number;
+}
+
+export interface ModelServer {
+  url: string;
+  log: RequestLog[];
+  faults: Map<string, Fault>;
+  /** Largest number of requests in flight at once. */
+  maxConcurrent: number;
+  close(): Promise<void>;
+}
+
+export async function startModelServer(root: string, delayMs = 0): Promise<ModelServer> {
+  const log: RequestLog[] = [];
+  const faults = new Map<string, Fault>();
+  let active = 0;
+  const state = { maxConcurrent: 0 };
+  const server: Server = createServer((req, res) => {
+    active++;
+    state.maxConcurrent = Math.max(state.maxConcurrent, active);
+    res.on('close', () => active--);
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\//, '');
+    const entry: RequestLog = { path, range: req.headers.range ?? null, status: 0, bytesSent: 0 };
+    log.push(entry);
+    const file = join(root, normalize(path));
+    const fault = faults.get(path);
+    const send = (status: number, body?: Uint8Array, headers: Record<string, string | number> = {}) => {
+      entry.status = status;
+      res.writeHead(status, { 'Accept-Ranges': 'bytes', ...headers });
+      if (body) entry.bytesSent = body.length;
+      setTimeout(() => res.end(body), delayMs);
+    };
+    if (fault === '404' || !file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return send(404);
+    if (fault === '500') return send(500);
+    let data: Uint8Array = readFileSync(file);
+    if (fault === 'corrupt') {
+      data = Uint8Array.from(data);
+      data[data.length >> 1] ^= 0xff;
+    }
+    const size = data.length;
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = m ? Number(m[1]) : 0;
+    if (start >= size && m) return send(416, undefined, { 'Content-Range': `bytes */${size}` });
+    const body = data.subarray(start);
+    const headers = m ? { 'Content-Range': `bytes ${start}-${size - 1}/${size}`, 'Content-Length': body.length } : { 'Content-Length': body.length };
+    if (fault === 'truncate' || fault === 'cut') {
+      // Announce the whole body, send part of it, then drop the connection.
+      entry.status = m ? 206 : 200;
+      res.writeHead(entry.status, headers);
+      const part = body.subarray(0, Math.floor(body.length * 0.4));
+      entry.bytesSent = part.length;
+      res.write(part, () => setTimeout(() => res.destroy(), 20));
+      if (fault === 'cut') faults.delete(path); // a cut happens once; the retry gets the rest
+      return;
+    }
+    send(m ? 206 : 200, body, headers);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    faults,
+    get maxConcurrent() {
+      return state.maxConcurrent;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
