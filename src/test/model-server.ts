@@ -48,14 +48,15 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
     let data: Uint8Array = readFileSync(file);
     if (fault === 'corrupt') {
       data = Uint8Array.from(data);
-      data[data.length >> 1] ^= 0xff;
+      data[data.length >> 1] = data[data.length >> 1]! ^ 0xff;
     }
     const size = data.length;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
     if (start >= size && m) return send(416, undefined, { 'Content-Range': `bytes */${size}` });
     const body = data.subarray(start);
-    const headers = m ? { 'Content-Range': `bytes ${start}-${size - 1}/${size}`, 'Content-Length': body.length } : { 'Content-Length': body.length };
+    const headers: Record<string, string | number> = { 'Content-Length': body.length };
+    if (m) headers['Content-Range'] = `bytes ${start}-${size - 1}/${size}`;
     if (fault === 'truncate' || fault === 'cut') {
       // Announce the whole body, send part of it, then drop the connection.
       entry.status = m ? 206 : 200;
