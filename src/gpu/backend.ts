@@ -92,7 +92,8 @@ export class ModelSession implements Session {
     private readonly readbacks: ReadbackCounter,
   ) {}
 
-  static async create(bytes: Uint8Array, provider: ExecutionProvider, label: string, readbacks = new ReadbackCounter()): Promise<ModelSession> {
+  /** `externalData`: weight files the graph refers to by name (model.onnx_data), as exports over 2 GB have. */
+  static async create(bytes: Uint8Array, provider: ExecutionProvider, label: string, readbacks = new ReadbackCounter(), externalData: { path: string; data: Uint8Array }[] = []): Promise<ModelSession> {
     const row = PROVIDERS[provider];
     try {
       // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
@@ -102,6 +103,7 @@ export class ModelSession implements Session {
         executionProviders: [ep],
         preferredOutputLocation: row.outputLocation,
         graphOptimizationLevel: 'all',
+        ...(externalData.length ? { externalData } : {}),
       });
       return new ModelSession(session, provider, label, readbacks);
     } catch (err) {

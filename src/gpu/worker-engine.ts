@@ -66,8 +66,8 @@ export class WorkerEngine implements Engine {
     const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null });
     const provider: ExecutionProvider = webgpu ? 'webgpu' : 'wasm';
     const sessions: ModelSession[] = [];
-    const create = async (bytes: Uint8Array, label: string, role = 'op'): Promise<Session> => {
-      const s = await ModelSession.create(bytes, role === 'unet' ? unet.provider : provider, label, this.readbacks);
+    const create = async (bytes: Uint8Array, label: string, role = 'op', externalData: { path: string; data: Uint8Array }[] = []): Promise<Session> => {
+      const s = await ModelSession.create(bytes, role === 'unet' ? unet.provider : provider, label, this.readbacks, externalData);
       sessions.push(s);
       return s;
     };

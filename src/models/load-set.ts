@@ -19,8 +19,16 @@ export interface SetSource {
   has(path: string): Promise<boolean>;
 }
 
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
+/** External weight files a graph may name beside it (optimum/diffusers exports over 2 GB). */
+const EXTERNAL_DATA_NAMES = ['model.onnx_data', 'weights.pb'];
+
 export interface LoadOptions {
-  createSession(bytes: Uint8Array, label: string, role: string): Promise<Session>;
+  createSession(bytes: Uint8Array, label: string, role: string, externalData: ExternalData[]): Promise<Session>;
   ops: TensorOps;
   /** Which UNet file to use (the fp16 variant, or the default). */
   unetFile?: string;
@@ -51,7 +59,10 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
   let done = 0;
   const open = async <C>(file: string, role: string, check: (f: string, i: ValueMeta[], o: ValueMeta[]) => C) => {
     opts.onProgress?.(done, files.length, file);
-    const session = await opts.createSession(await source.read(file), file, role);
+    const folder = file.slice(0, file.lastIndexOf('/') + 1);
+    const externalData: ExternalData[] = [];
+    for (const name of EXTERNAL_DATA_NAMES) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
+    const session = await opts.createSession(await source.read(file), file, role, externalData);
     const contract = check(file, session.inputs, session.outputs);
     opts.onProgress?.(++done, files.length, file);
     return { session, contract };
