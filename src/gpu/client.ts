@@ -1,6 +1,6 @@
 // EngineClient: the main thread's Engine. It posts calls to the worker, turns replies
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
-import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
@@ -43,6 +43,14 @@ export class EngineClient implements Engine {
   /** Control maps and the init image are copied to the worker (the caller keeps its pixels). */
   generate(params: EngineGenerateParams, control?: JobControl): Promise<GenerateResponse> {
     return this.call('generate', params, control);
+  }
+
+  downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult> {
+    return this.call('downloadModelSet', request, control);
+  }
+
+  deleteModelSet(id: string): Promise<void> {
+    return this.call('deleteModelSet', id);
   }
 
   preprocess(request: PreprocessRequest, control?: JobControl): Promise<PreprocessResult> {

@@ -49,6 +49,10 @@ export class EngineHost {
         return this.engine.generate(msg.payload, control);
       case 'preprocess':
         return this.engine.preprocess(msg.payload, control);
+      case 'downloadModelSet':
+        return this.engine.downloadModelSet(msg.payload, control);
+      case 'deleteModelSet':
+        return this.engine.deleteModelSet(msg.payload);
     }
   }
 }

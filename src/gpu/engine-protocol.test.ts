@@ -30,6 +30,12 @@ class TestEngine implements Engine {
   async preprocess(): Promise<never> {
     throw new Error('not used here');
   }
+  async downloadModelSet(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async deleteModelSet(): Promise<never> {
+    throw new Error('not used here');
+  }
   dispose() {}
 }
 

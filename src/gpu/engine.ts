@@ -6,6 +6,7 @@ import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
+import type { RemoteFile } from '../models/download/downloader.ts';
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -62,7 +63,7 @@ export interface SelfTestReport {
 }
 
 export interface LoadSetOptions {
-  /** Base URL of a model set in the diffusers ONNX layout. */
+  /** Base URL of a model set in the diffusers ONNX layout, or "opfs:<set id>" for a downloaded one. */
   url: string;
   /** Force a provider (tests compare WebGPU with WASM); default: WebGPU when there is one. */
   provider?: ExecutionProvider;
@@ -89,7 +90,26 @@ export interface GenerateResponse {
   gpuHints: number;
 }
 
+export interface DownloadSetRequest {
+  /** The set's folder in the browser's storage. */
+  id: string;
+  files: RemoteFile[];
+}
+
+export interface DownloadSetResult {
+  files: number;
+  /** Files that were already stored and verified. */
+  alreadyCached: number;
+  fetchedBytes: number;
+  /** Bytes kept from earlier, cut-off downloads and not fetched again. */
+  resumedBytes: number;
+}
+
 export interface Engine {
+  /** Downloads a set into the browser's storage (OPFS): streamed, resumable, verified. */
+  downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult>;
+  /** Deletes a downloaded set from the browser's storage. */
+  deleteModelSet(id: string): Promise<void>;
   /** Loads (and contract-checks) a model set; replaces the one loaded before. */
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
   /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */

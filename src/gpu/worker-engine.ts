@@ -2,7 +2,7 @@
 // it to onnxruntime-web; device loss and stray GPU errors are reported as events.
 import { acquireGpu, type GpuContext } from './device.ts';
 import { configureRuntime, gpuBufferTensor, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
-import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
 import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
@@ -12,6 +12,10 @@ import { fetchBytes, urlSource } from '../models/fetch-file.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 import { loadModelSet, readModelIndex } from '../models/load-set.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
+import { DownloadQueue, isCached } from '../models/download/downloader.ts';
+import type { FileStore } from '../models/download/file-store.ts';
+import { opfsStore } from '../models/download/opfs-store.ts';
+import { storeSource } from '../models/set-files.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
@@ -31,6 +35,8 @@ export class WorkerEngine implements Engine {
   private loaded: LoadedSet | null = null;
   private preprocessor: GpuPreprocessor | null = null;
   private preprocessorModels = new Map<string, Promise<ModelSession>>();
+  private store: FileStore | null = null;
+  private downloads: DownloadQueue | null = null;
 
   constructor(private readonly emit: EngineEventSink) {}
 
@@ -60,7 +66,8 @@ export class WorkerEngine implements Engine {
   async loadModelSet(options: LoadSetOptions, control: JobControl = {}): Promise<LoadedSetInfo> {
     const gpu = (await this.ensureGpu())?.info ?? null;
     await this.unload();
-    const source = urlSource(options.url, control.signal);
+    const cached = /^opfs:(.+)$/.exec(options.url);
+    const source = cached ? storeSource(this.modelStore(), cached[1]!) : urlSource(options.url, control.signal);
     const index = await readModelIndex(source);
     const webgpu = gpu !== null && options.provider !== 'wasm';
     const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null });
@@ -158,6 +165,49 @@ export class WorkerEngine implements Engine {
         return result;
       },
     });
+  }
+
+  private modelStore(): FileStore {
+    this.store ??= opfsStore();
+    return this.store;
+  }
+
+  async downloadModelSet(request: DownloadSetRequest, control: JobControl = {}): Promise<DownloadSetResult> {
+    const store = this.modelStore();
+    this.downloads ??= new DownloadQueue(store, 3);
+    const result: DownloadSetResult = { files: request.files.length, alreadyCached: 0, fetchedBytes: 0, resumedBytes: 0 };
+    const received = new Map<string, number>();
+    const total = request.files.reduce((sum, f) => sum + (f.size ?? 0), 0) || null;
+    const missing = [];
+    for (const file of request.files) {
+      if (await isCached(store, file)) result.alreadyCached++;
+      else missing.push(file);
+    }
+    // Every file is tried; the first error is reported after the others finish, so one bad file costs no progress elsewhere.
+    const outcomes = await Promise.allSettled(
+      missing.map((file) =>
+        this.downloads!.download(file, {
+          signal: control.signal,
+          onProgress: (p) => {
+            received.set(p.path, p.received);
+            const done = [...received.values()].reduce((a, b) => a + b, 0);
+            control.onProgress?.({ stage: `downloading ${p.path}`, done, total: total ?? done });
+          },
+        }).then((r) => {
+          const { fetchedBytes, resumedFrom } = r as { fetchedBytes: number; resumedFrom: number };
+          result.fetchedBytes += fetchedBytes;
+          result.resumedBytes += resumedFrom;
+        }),
+      ),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return result;
+  }
+
+  async deleteModelSet(id: string): Promise<void> {
+    if (this.loaded?.info.url === `opfs:${id}`) await this.unload();
+    await this.modelStore().remove(id);
   }
 
   private async unload() {

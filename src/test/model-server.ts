@@ -37,6 +37,17 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
     log.push(entry);
     const file = join(root, normalize(path));
     const fault = faults.get(path);
+    // A cross-origin-isolated page may fetch from here: CORS for the Range header and the
+    // headers we read back, and CORP so COEP lets the response in.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'Range');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    if (req.method === 'OPTIONS') {
+      entry.status = 204;
+      res.writeHead(204);
+      return res.end();
+    }
     const send = (status: number, body?: Uint8Array, headers: Record<string, string | number> = {}) => {
       entry.status = status;
       res.writeHead(status, { 'Accept-Ranges': 'bytes', ...headers });
@@ -63,7 +74,8 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
       res.writeHead(entry.status, headers);
       const part = body.subarray(0, Math.floor(body.length * 0.4));
       entry.bytesSent = part.length;
-      res.write(part, () => setTimeout(() => res.destroy(), 20));
+      // Wait before dropping, so the client has received what was sent.
+      res.write(part, () => setTimeout(() => res.destroy(), 400));
       if (fault === 'cut') faults.delete(path); // a cut happens once; the retry gets the rest
       return;
     }
