@@ -1,5 +1,5 @@
 // A model set read from a folder on disk (the CLI's and Node tests' SetSource).
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SetSource } from '../models/load-set.ts';
 
@@ -11,5 +11,6 @@ export function folderSource(dir: string): SetSource {
         () => true,
         () => false,
       ),
+    size: (path) => stat(join(dir, path)).then((s) => s.size, () => null),
   };
 }

@@ -35,5 +35,13 @@ export function urlSource(base: string, signal?: AbortSignal): import('./load-se
         return false;
       }
     },
+    size: async (path) => {
+      try {
+        const res = await fetch(`${root}/${path}`, { method: 'HEAD', signal });
+        return res.ok ? Number(res.headers.get('content-length')) || null : null;
+      } catch {
+        return null;
+      }
+    },
   };
 }

@@ -6,6 +6,8 @@ import { checkControlNet, checkTextEncoder, checkUnet, checkVaeDecoder, checkVae
 import type { PipelineModels } from '../diffusion/pipeline.ts';
 import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
+import { ModelLoadError } from '../gpu/errors.ts';
+import { planMemory } from './memory-plan.ts';
 
 export interface ModelIndex {
   vae_encoder?: unknown;
@@ -17,6 +19,8 @@ export interface SetSource {
   read(path: string): Promise<Uint8Array>;
   /** True when the set has this file (for optional parts). */
   has(path: string): Promise<boolean>;
+  /** The file's size in bytes without reading it, when the source can tell (for the memory plan). */
+  size?(path: string): Promise<number | null>;
 }
 
 export interface ExternalData {
@@ -35,6 +39,9 @@ export interface LoadOptions {
   /** ControlNets to load; default: all the set lists. */
   controlnets?: string[];
   onProgress?: (done: number, total: number, file: string) => void;
+  onWarning?: (message: string) => void;
+  /** The GPU's largest buffer, when the set loads on WebGPU. */
+  maxBufferSize?: number | null;
 }
 
 export interface SetCapabilities {
@@ -67,6 +74,11 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     opts.onProgress?.(++done, files.length, file);
     return { session, contract };
   };
+
+  // Before any weights load: will they fit? (wasm32's 4 GB heap, protobuf's 2 GB per file.)
+  const plan = await planMemory(source, files, opts.maxBufferSize ?? null);
+  if (plan.errors.length) throw new ModelLoadError(plan.errors.join(' '));
+  for (const w of plan.warnings) opts.onWarning?.(w);
 
   const tokenizer = ClipTokenizer.fromFiles(decodeText(await source.read('tokenizer/vocab.json')), decodeText(await source.read('tokenizer/merges.txt')));
   const schedulerConfig = JSON.parse(decodeText(await source.read('scheduler/scheduler_config.json'))) as Record<string, unknown>;

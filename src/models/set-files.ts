@@ -38,5 +38,6 @@ export function storeSource(store: FileStore, setId: string): SetSource {
       return out;
     },
     has: async (path) => (await store.size(`${setId}/${path}`)) !== null,
+    size: (path) => store.size(`${setId}/${path}`),
   };
 }

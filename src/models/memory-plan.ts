@@ -1,0 +1,38 @@
+// Before a set loads: how many weight bytes each session brings (graph + external data),
+// and whether they can fit. onnxruntime-web copies a model into the wasm32 heap (4 GiB in
+// all) before uploading it, a graph file without external data must stay under
+// protobuf's 2 GiB, and one weight tensor must fit the GPU's largest buffer.
+import type { SetSource } from './load-set.ts';
+
+export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
+export const PROTOBUF_LIMIT = 2 * 1024 ** 3;
+
+export interface MemoryPlan {
+  perSession: Record<string, number>;
+  totalBytes: number;
+  errors: string[];
+  warnings: string[];
+}
+
+const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
+
+export async function planMemory(source: SetSource, files: string[], maxBufferSize: number | null): Promise<MemoryPlan> {
+  const perSession: Record<string, number> = {};
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (!source.size) return { perSession, totalBytes: 0, errors, warnings };
+  for (const file of files) {
+    const graph = (await source.size(file)) ?? 0;
+    const folder = file.slice(0, file.lastIndexOf('/') + 1);
+    const external = ((await source.size(folder + 'model.onnx_data')) ?? 0) + ((await source.size(folder + 'weights.pb')) ?? 0);
+    perSession[file] = graph + external;
+    if (graph > PROTOBUF_LIMIT) errors.push(`${file} is ${gib(graph)}, over protobuf's 2 GiB limit for one graph file: it needs its weights in an external data file (model.onnx_data).`);
+    if (graph + external > WASM_HEAP_LIMIT) errors.push(`${file} needs ${gib(graph + external)}, more than the browser's 4 GiB WebAssembly memory: use an fp16 export of it.`);
+    if (maxBufferSize !== null && external === 0 && graph > maxBufferSize) warnings.push(`${file} (${gib(graph)}) is larger than this GPU's largest buffer (${gib(maxBufferSize)}); a single large weight may not fit.`);
+  }
+  const totalBytes = Object.values(perSession).reduce((a, b) => a + b, 0);
+  if (!errors.length && totalBytes > WASM_HEAP_LIMIT) {
+    warnings.push(`The set's weights total ${gib(totalBytes)}; sessions load one at a time, but together they exceed the 4 GiB WebAssembly memory, so loading may fail on this browser.`);
+  }
+  return { perSession, totalBytes, errors, warnings };
+}
