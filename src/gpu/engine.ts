@@ -65,6 +65,8 @@ export interface SelfTestReport {
 export interface LoadSetOptions {
   /** Base URL of a model set in the diffusers ONNX layout, or "opfs:<set id>" for a downloaded one. */
   url: string;
+  /** A local folder's files by path inside the set (from a directory picker or drop); used instead of `url`. */
+  folder?: Record<string, Blob>;
   /** Force a provider (tests compare WebGPU with WASM); default: WebGPU when there is one. */
   provider?: ExecutionProvider;
   /** ControlNets to load; default: all the set lists. */

@@ -15,7 +15,7 @@ import { GraphTensorOps } from '../models/op-graphs.ts';
 import { DownloadQueue, isCached } from '../models/download/downloader.ts';
 import type { FileStore } from '../models/download/file-store.ts';
 import { opfsStore } from '../models/download/opfs-store.ts';
-import { storeSource } from '../models/set-files.ts';
+import { blobSource, storeSource } from '../models/set-files.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
@@ -67,7 +67,7 @@ export class WorkerEngine implements Engine {
     const gpu = (await this.ensureGpu())?.info ?? null;
     await this.unload();
     const cached = /^opfs:(.+)$/.exec(options.url);
-    const source = cached ? storeSource(this.modelStore(), cached[1]!) : urlSource(options.url, control.signal);
+    const source = options.folder ? blobSource(options.folder) : cached ? storeSource(this.modelStore(), cached[1]!) : urlSource(options.url, control.signal);
     const index = await readModelIndex(source);
     const webgpu = gpu !== null && options.provider !== 'wasm';
     const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null });
@@ -78,9 +78,12 @@ export class WorkerEngine implements Engine {
       sessions.push(s);
       return s;
     };
+    const warnings: string[] = [];
     try {
       const { models, capabilities } = await loadModelSet(source, {
         createSession: create,
+        maxBufferSize: webgpu ? (gpu?.maxBufferSize ?? null) : null,
+        onWarning: (w) => warnings.push(w),
         ops: new GraphTensorOps((bytes, label) => create(bytes, label)),
         unetFile: unet.file,
         controlnets: options.controlnets,
@@ -89,7 +92,7 @@ export class WorkerEngine implements Engine {
           control.onProgress?.({ stage: `loading ${file}`, done, total });
         },
       });
-      const notices = [unet.notice, capabilities.controlnet ? null : 'This set’s UNet has no ControlNet inputs: ControlNet is unavailable; txt2img and img2img still work.'].filter(
+      const notices = [unet.notice, capabilities.controlnet ? null : 'This set’s UNet has no ControlNet inputs: ControlNet is unavailable; txt2img and img2img still work.', ...warnings].filter(
         (n): n is string => n !== null,
       );
       this.loaded = { provider, info: { url: options.url, capabilities, unet, notices }, models, sessions };

@@ -41,3 +41,27 @@ export function storeSource(store: FileStore, setId: string): SetSource {
     size: (path) => store.size(`${setId}/${path}`),
   };
 }
+
+/** A set picked as a local folder: files by their path inside the set. */
+export function blobSource(files: Record<string, Blob>): SetSource {
+  return {
+    async read(path) {
+      const blob = files[path];
+      if (!blob) throw new Error(`The folder has no ${path}; pick the set's top folder (the one with model_index.json).`);
+      return new Uint8Array(await blob.arrayBuffer());
+    },
+    has: async (path) => path in files,
+    size: async (path) => files[path]?.size ?? null,
+  };
+}
+
+/**
+ * Paths from a directory pick ("my-set/unet/model.onnx") relative to the folder holding
+ * model_index.json, so picking the set's folder or its parent both work.
+ */
+export function folderFiles(entries: { path: string; file: Blob }[]): Record<string, Blob> {
+  const index = entries.map((e) => e.path).filter((p) => p === 'model_index.json' || p.endsWith('/model_index.json')).sort((a, b) => a.length - b.length)[0];
+  if (!index) throw new Error('The folder has no model_index.json: pick a model set in the diffusers ONNX layout.');
+  const prefix = index.slice(0, -'model_index.json'.length);
+  return Object.fromEntries(entries.filter((e) => e.path.startsWith(prefix)).map((e) => [e.path.slice(prefix.length), e.file]));
+}

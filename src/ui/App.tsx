@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { useEngineStore } from '../state/engine-store.ts';
 import { GpuStatus } from './GpuStatus.tsx';
+import { ModelSetPanel } from './ModelSetPanel.tsx';
 
 export function App() {
   const refreshDevice = useEngineStore((s) => s.refreshDevice);
@@ -13,7 +14,9 @@ export function App() {
         <h1>ControlNet Studio</h1>
         <GpuStatus />
       </header>
-      <aside className="studio-left" aria-label="Generation settings" />
+      <aside className="studio-left" aria-label="Generation settings">
+        <ModelSetPanel />
+      </aside>
       <main className="studio-centre" aria-label="Canvas area" />
       <aside className="studio-right" aria-label="ControlNet units" />
       <footer className="studio-bottom" aria-label="Gallery area" />
