@@ -8,14 +8,16 @@ import type { GenerationStats } from '../../src/diffusion/pipeline.ts';
 import type { Engine } from '../../src/gpu/engine.ts';
 
 const fullsize = process.argv.includes('--fullsize');
-const steps = fullsize ? 2 : 8;
-const size = fullsize ? 512 : 64;
+// The full-size set on SwiftShader/WASM takes minutes per step even at 64×64 latents: one step.
+const steps = fullsize ? 1 : 8;
+const size = 64;
 
 interface ProviderResult {
   provider: 'webgpu' | 'wasm';
   loadMs: number;
   warmupMs: number;
   stats: GenerationStats;
+  unet: string;
 }
 
 async function main() {
@@ -26,10 +28,10 @@ async function main() {
     for (const provider of ['webgpu', 'wasm'] as const) {
       console.log(`${provider}: loading ${setUrl} and warming up (shader compilation) …`);
       const r = await studio.page.evaluate(
-        async ({ url, provider, steps, size }) => {
+        async ({ url, provider, steps, size, fullsize }) => {
           const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
           const t0 = performance.now();
-          const info = await engine.loadModelSet({ url, provider, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])] });
+          const info = await engine.loadModelSet({ url, provider, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
           const loadMs = performance.now() - t0;
           const hint = (k: number) => {
             const data = new Uint8ClampedArray(size * size * 4);
@@ -39,24 +41,26 @@ async function main() {
           const units = info.capabilities.controlnets.map((model, i) => ({ model, image: hint(i), weight: 1, start: i === 0 ? 0 : 0.5, end: 1, mode: 'balanced' as const }));
           const params = { prompt: 'a photo of a cat', negativePrompt: 'blurry', steps, cfgScale: 7.5, seed: 1, width: size, height: size, sampler: 'euler-a' as const, units };
           const w0 = performance.now();
-          await engine.generate({ ...params, steps: 2 }); // both units run, so every shader is compiled
+          if (!fullsize) await engine.generate({ ...params, steps: 2 }); // both units run, so every shader is compiled
           const warmupMs = performance.now() - w0;
           const { stats } = await engine.generate(params);
-          return { loadMs, warmupMs, stats };
+          return { loadMs, warmupMs, stats, unet: `${info.unet.file} on ${info.unet.provider}` };
         },
-        { url: setUrl, provider, steps, size },
+        { url: setUrl, provider, steps, size, fullsize },
       );
       results.push({ provider, ...r });
+      console.log(`${provider}: UNet ${r.unet}`);
     }
   } finally {
     await studio.close();
   }
 
-  const rows = results.map(({ provider, stats, loadMs, warmupMs }) => {
+  const rows = results.map(({ provider, stats, loadMs, warmupMs, unet }) => {
     const perStep = (label: string) => (stats.sessionMs[label] ?? 0) / steps;
     const sessionSum = Object.values(stats.sessionMs).reduce((a, b) => a + b, 0);
     return {
       provider,
+      unet,
       loadMs: Math.round(loadMs),
       warmupMs: Math.round(warmupMs),
       steps,

@@ -33,9 +33,11 @@ export function generateSet(baseCfg: SetConfig, outDir: string, log = console.lo
     mkdirSync(dirname(path), { recursive: true });
     let total = 0;
     if (cfg.externalData) {
+      // Each graph gets its own data file, named after it (model.onnx → model.onnx_data), as optimum writes them.
+      const dataName = `${relPath.split('/').pop()}_data`;
       const fd = openSync(`${path}_data`, 'w');
       try {
-        for (const chunk of graph.externalizeWeights('model.onnx_data')) total += writeSync(fd, chunk);
+        for (const chunk of graph.externalizeWeights(dataName)) total += writeSync(fd, chunk);
       } finally {
         closeSync(fd);
       }

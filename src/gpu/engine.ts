@@ -71,6 +71,8 @@ export interface LoadSetOptions {
   provider?: ExecutionProvider;
   /** ControlNets to load; default: all the set lists. */
   controlnets?: string[];
+  /** UNet precision to prefer; default: fp16 where the GPU has shader-f16, else fp32. */
+  unetPrecision?: 'fp16' | 'fp32';
 }
 
 export interface LoadedSetInfo {

@@ -70,7 +70,7 @@ export class WorkerEngine implements Engine {
     const source = options.folder ? blobSource(options.folder) : cached ? storeSource(this.modelStore(), cached[1]!) : urlSource(options.url, control.signal);
     const index = await readModelIndex(source);
     const webgpu = gpu !== null && options.provider !== 'wasm';
-    const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null });
+    const unet = chooseUnetVariant({ webgpu, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File: index.controlnet_studio?.unet_fp16 ?? null, prefer: options.unetPrecision });
     const provider: ExecutionProvider = webgpu ? 'webgpu' : 'wasm';
     const sessions: ModelSession[] = [];
     const create = async (bytes: Uint8Array, label: string, role = 'op', externalData: { path: string; data: Uint8Array }[] = []): Promise<Session> => {

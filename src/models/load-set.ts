@@ -28,8 +28,8 @@ export interface ExternalData {
   data: Uint8Array;
 }
 
-/** External weight files a graph may name beside it (optimum/diffusers exports over 2 GB). */
-const EXTERNAL_DATA_NAMES = ['model.onnx_data', 'weights.pb'];
+/** External weight files a graph may name beside it (optimum/diffusers exports over 2 GB): "<graph>_data" or weights.pb. */
+export const externalDataNames = (graphFile: string) => [`${graphFile.split('/').pop()}_data`, 'weights.pb'];
 
 export interface LoadOptions {
   createSession(bytes: Uint8Array, label: string, role: string, externalData: ExternalData[]): Promise<Session>;
@@ -68,7 +68,7 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     opts.onProgress?.(done, files.length, file);
     const folder = file.slice(0, file.lastIndexOf('/') + 1);
     const externalData: ExternalData[] = [];
-    for (const name of EXTERNAL_DATA_NAMES) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
+    for (const name of externalDataNames(file)) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
     const session = await opts.createSession(await source.read(file), file, role, externalData);
     const contract = check(file, session.inputs, session.outputs);
     opts.onProgress?.(++done, files.length, file);

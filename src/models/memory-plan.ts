@@ -2,7 +2,7 @@
 // and whether they can fit. onnxruntime-web copies a model into the wasm32 heap (4 GiB in
 // all) before uploading it, a graph file without external data must stay under
 // protobuf's 2 GiB, and one weight tensor must fit the GPU's largest buffer.
-import type { SetSource } from './load-set.ts';
+import { externalDataNames, type SetSource } from './load-set.ts';
 
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
 export const PROTOBUF_LIMIT = 2 * 1024 ** 3;
@@ -24,7 +24,8 @@ export async function planMemory(source: SetSource, files: string[], maxBufferSi
   for (const file of files) {
     const graph = (await source.size(file)) ?? 0;
     const folder = file.slice(0, file.lastIndexOf('/') + 1);
-    const external = ((await source.size(folder + 'model.onnx_data')) ?? 0) + ((await source.size(folder + 'weights.pb')) ?? 0);
+    let external = 0;
+    for (const name of externalDataNames(file)) external += (await source.size(folder + name)) ?? 0;
     perSession[file] = graph + external;
     if (graph > PROTOBUF_LIMIT) errors.push(`${file} is ${gib(graph)}, over protobuf's 2 GiB limit for one graph file: it needs its weights in an external data file (model.onnx_data).`);
     if (graph + external > WASM_HEAP_LIMIT) errors.push(`${file} needs ${gib(graph + external)}, more than the browser's 4 GiB WebAssembly memory: use an fp16 export of it.`);

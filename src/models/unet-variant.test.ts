@@ -17,6 +17,11 @@ describe('chooseUnetVariant', () => {
     expect(c).toMatchObject({ provider: 'wasm', precision: 'fp16' });
     expect(c.notice).toMatch(/WASM/);
   });
+  it('honours a requested precision where it can run', () => {
+    expect(chooseUnetVariant({ webgpu: true, shaderF16: false, ...both, prefer: 'fp16' })).toMatchObject({ file: 'unet/model_fp16.onnx', provider: 'wasm' });
+    expect(chooseUnetVariant({ webgpu: true, shaderF16: true, ...both, prefer: 'fp32' })).toMatchObject({ file: 'unet/model.onnx', provider: 'webgpu' });
+  });
+
   it('runs on WASM without WebGPU', () => {
     expect(chooseUnetVariant({ webgpu: false, shaderF16: false, ...both })).toMatchObject({ file: 'unet/model.onnx', provider: 'wasm' });
   });

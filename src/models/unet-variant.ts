@@ -8,9 +8,16 @@ export interface VariantInput {
   shaderF16: boolean;
   fp32File: string | null;
   fp16File: string | null;
+  /** Ask for one precision (e.g. fp16 to save memory); it still runs only where it can. */
+  prefer?: 'fp16' | 'fp32';
 }
 
 export function chooseUnetVariant(v: VariantInput): UnetVariantChoice {
+  if (v.prefer === 'fp16' && v.fp16File) {
+    const onGpu = v.webgpu && v.shaderF16;
+    return { file: v.fp16File, provider: onGpu ? 'webgpu' : 'wasm', precision: 'fp16', notice: onGpu ? null : 'The fp16 UNet runs on the CPU (WASM) here: this GPU has no shader-f16 support.' };
+  }
+  if (v.prefer === 'fp32' && v.fp32File) return { file: v.fp32File, provider: v.webgpu ? 'webgpu' : 'wasm', precision: 'fp32', notice: null };
   if (v.webgpu && v.shaderF16 && v.fp16File) return { file: v.fp16File, provider: 'webgpu', precision: 'fp16', notice: null };
   if (v.webgpu && v.fp32File) {
     const notice = v.fp16File ? 'This GPU has no shader-f16 support, so the fp32 UNet runs on WebGPU (more memory, same images).' : null;
