@@ -27,7 +27,7 @@ async function run(page: Page, options: { seed?: number; units?: { model: string
       sampler: 'euler-a',
       units: units.map((u) => ({ model: u.model, image: stripes(u.stripe ?? 1), weight: u.weight ?? 1, start: u.start ?? 0, end: u.end ?? 1, mode: 'balanced' as const })),
     });
-    return { pixels: Array.from(r.image.data), stats: r.stats };
+    return { pixels: Array.from(r.image.data), stats: r.stats, gpuReadbacks: r.gpuReadbacks };
   }, { seed: options.seed ?? 42, units: options.units ?? [], steps: options.steps ?? 2 });
 }
 const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
@@ -51,6 +51,8 @@ test.describe.serial('engine on WebGPU', () => {
     expect(maxDiff(plain.pixels, again.pixels)).toBe(0);
     expect(plain.stats.steps.map((s) => s.readbacks)).toEqual([1, 1]);
     expect(plain.stats.readbacks).toBe(3);
+    // The runtime's own count agrees: nothing else left the GPU.
+    expect(plain.gpuReadbacks.count).toBe(3);
   });
 
   test('the zero-init ControlNet gives exactly the image without ControlNet; canny changes it', async () => {

@@ -25,6 +25,7 @@ async function main() {
   const setUrl = fullsize ? '/bench-models/fullsize-sd15' : '/models/tiny-sd15';
   const results: ProviderResult[] = [];
   try {
+    // The full-size set's fp16 UNet runs on WASM here (SwiftShader has no shader-f16); the rest on the named provider.
     for (const provider of ['webgpu', 'wasm'] as const) {
       console.log(`${provider}: loading ${setUrl} and warming up (shader compilation) …`);
       const r = await studio.page.evaluate(

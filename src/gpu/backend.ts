@@ -128,7 +128,12 @@ export class ModelSession implements Session {
   private async runNow(feeds: Record<string, Feed>): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) {
-      if (feed instanceof OutputTensor) {
+      if (feed instanceof OutputTensor && feed.onGpu && this.provider === 'wasm') {
+        // A WASM session can't read a GPU buffer: copy it down (a counted readback). This happens
+        // when an fp16 UNet runs on WASM beside fp32 graphs on a GPU without shader-f16.
+        const data = await feed.download();
+        ortFeeds[name] = new ort.Tensor(data.type, data.data, data.dims);
+      } else if (feed instanceof OutputTensor) {
         ortFeeds[name] = feed.runtimeTensor;
       } else if ('data' in feed) {
         ortFeeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);

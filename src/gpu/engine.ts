@@ -92,6 +92,8 @@ export interface GenerateResponse {
   stats: GenerationStats;
   /** Units whose preprocessor ran on the GPU and fed the ControlNet without a CPU copy. */
   gpuHints: number;
+  /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
+  gpuReadbacks: { count: number; bytes: number };
 }
 
 export interface DownloadSetRequest {

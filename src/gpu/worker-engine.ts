@@ -74,7 +74,9 @@ export class WorkerEngine implements Engine {
     const provider: ExecutionProvider = webgpu ? 'webgpu' : 'wasm';
     const sessions: ModelSession[] = [];
     const create = async (bytes: Uint8Array, label: string, role = 'op', externalData: { path: string; data: Uint8Array }[] = []): Promise<Session> => {
-      const s = await ModelSession.create(bytes, role === 'unet' ? unet.provider : provider, label, this.readbacks, externalData);
+      // The UNet and the small op graphs around it (which cast to its precision) share its provider:
+      // an fp16 UNet on WASM needs its inputs made where f16 works.
+      const s = await ModelSession.create(bytes, role === 'unet' || role === 'op' ? unet.provider : provider, label, this.readbacks, externalData);
       sessions.push(s);
       return s;
     };
@@ -127,13 +129,14 @@ export class WorkerEngine implements Engine {
       }
       units.push(plain);
     }
+    const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
     try {
       const result = await generate(loaded.models, { ...params, units }, {
         signal: control.signal,
         controlTensors,
         onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
       });
-      return { ...result, gpuHints };
+      return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };
     } catch (err) {
       for (const t of controlTensors) t?.dispose();
       throw err;
