@@ -66,7 +66,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
   }
   const length = Number(response.headers.get('content-length')) || 0;
   const total = file.size ?? (length ? length + stored : null);
-  const digest = hash;
+
 
   // 3. Stream the body into the .part file.
   const writer = await store.append(partPath, !resumed);
@@ -79,7 +79,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        digest.update(value);
+        hash.update(value);
         await writer.write(value);
         received += value.length;
         const seconds = (performance.now() - started) / 1000;
@@ -100,7 +100,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
     throw new DownloadError(`${file.path} is incomplete: got ${received} of ${file.size} bytes. Retry to resume.`);
   }
   if (file.sha256 !== null) {
-    const actual = hex(digest.digest());
+    const actual = hex(hash.digest());
     if (actual !== file.sha256.toLowerCase()) {
       await store.remove(partPath);
       throw new DownloadError(`${file.path} is corrupt: its sha256 is ${actual}, expected ${file.sha256}. The bad file was deleted; retry the download.`);
