@@ -12,6 +12,11 @@ const fullsize = process.argv.includes('--fullsize');
 const steps = fullsize ? 1 : 8;
 const size = 64;
 
+interface ProviderFailure {
+  provider: 'webgpu' | 'wasm';
+  error: string;
+}
+
 interface ProviderResult {
   provider: 'webgpu' | 'wasm';
   loadMs: number;
@@ -24,11 +29,13 @@ async function main() {
   const studio = await openStudio(4318, fullsize ? { '/bench-models/': resolve('.models') } : {});
   const setUrl = fullsize ? '/bench-models/fullsize-sd15' : '/models/tiny-sd15';
   const results: ProviderResult[] = [];
+  const failures: ProviderFailure[] = [];
   try {
     // The full-size set's fp16 UNet runs on WASM here (SwiftShader has no shader-f16); the rest on the named provider.
     for (const provider of ['webgpu', 'wasm'] as const) {
       console.log(`${provider}: loading ${setUrl} and warming up (shader compilation) …`);
-      const r = await studio.page.evaluate(
+      const r = await studio.page
+        .evaluate(
         async ({ url, provider, steps, size, fullsize }) => {
           const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
           const t0 = performance.now();
@@ -48,7 +55,16 @@ async function main() {
           return { loadMs, warmupMs, stats, unet: `${info.unet.file} on ${info.unet.provider}` };
         },
         { url: setUrl, provider, steps, size, fullsize },
-      );
+        )
+        .catch((err: Error) => {
+          // A provider that can't run the set (e.g. the 4 GiB wasm32 heap) is reported, not fatal.
+          failures.push({ provider, error: err.message.split('\n')[0]! });
+          return null;
+        });
+      if (!r) {
+        console.log(`${provider}: failed: ${failures[failures.length - 1]!.error}`);
+        continue;
+      }
       results.push({ provider, ...r });
       console.log(`${provider}: UNet ${r.unet}`);
     }
@@ -99,7 +115,8 @@ async function main() {
   if (gpu && cpu) console.log(`\nwall time WebGPU ÷ WASM, measured side by side: ${(gpu.wallMs / cpu.wallMs).toFixed(2)}`);
   mkdirSync('bench/results', { recursive: true });
   const out = `bench/results/pipeline${fullsize ? '-fullsize' : ''}.json`;
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  for (const f of failures) console.log(`${f.provider} could not run the set: ${f.error}`);
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), rows, failures }, null, 2));
   console.log(`wrote ${out}`);
 }
 
