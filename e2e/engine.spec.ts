@@ -145,6 +145,32 @@ test.describe.serial('engine on WebGPU', () => {
   });
 });
 
+test('an fp16 UNet on a GPU without shader-f16 runs on WASM beside WebGPU graphs, with the copies between them counted', async ({ page }) => {
+  await openStudio(page);
+  const r = await page.evaluate(async () => {
+    const engine = globalThis.controlnetStudio.engine;
+    const info = await engine.loadModelSet({ url: '/models/tiny-sd15', unetPrecision: 'fp16', controlnets: ['canny'] });
+    const hint = new Uint8ClampedArray(64 * 64 * 4).fill(255);
+    const out = await engine.generate({
+      prompt: 'a cat',
+      negativePrompt: '',
+      steps: 2,
+      cfgScale: 7.5,
+      seed: 3,
+      width: 64,
+      height: 64,
+      sampler: 'euler',
+      units: [{ model: 'canny', image: { data: hint, width: 64, height: 64 }, weight: 1, start: 0, end: 1, mode: 'balanced' }],
+    });
+    return { unet: info.unet, notices: info.notices, pipelineReadbacks: out.stats.readbacks, gpuReadbacks: out.gpuReadbacks.count, grey: out.image.data.some((v) => v > 0 && v < 255) };
+  });
+  expect(r.unet).toMatchObject({ file: 'unet/model_fp16.onnx', provider: 'wasm', precision: 'fp16' });
+  expect(r.notices.join(' ')).toMatch(/shader-f16/);
+  expect(r.grey).toBe(true);
+  // The text embeddings and the ControlNet residuals come down from the GPU for the WASM UNet: counted, not hidden.
+  expect(r.gpuReadbacks).toBeGreaterThan(r.pipelineReadbacks);
+});
+
 test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error', async ({ page }) => {
   await page.route('**/models/broken/**', async (route) => {
     const path = new URL(route.request().url()).pathname.replace('/models/broken/', '');
