@@ -62,8 +62,10 @@ export class OutputTensor implements DeviceTensor {
   }
   /** Copies the data to the CPU; a GPU readback is counted. */
   async download(): Promise<TensorData> {
+    // getData() moves the tensor to the CPU, so where it was must be read first.
+    const wasOnGpu = this.onGpu;
     let data = (await this.tensor.getData()) as TensorData['data'];
-    if (this.onGpu) this.readbacks.record(data.byteLength);
+    if (wasOnGpu) this.readbacks.record(data.byteLength);
     // Where the browser has Float16Array, onnxruntime-web returns one; we keep fp16 as raw bits.
     if (this.type === 'float16' && !(data instanceof Uint16Array)) data = new Uint16Array(data.buffer, data.byteOffset, data.length);
     return { type: this.type, dims: this.dims, data };
