@@ -22,6 +22,8 @@ export interface Progress {
   /** Per-step details of a generation: ms for the step, its timestep. */
   stepMs?: number;
   timestep?: number;
+  /** The latents after this step, projected to RGB (one pixel per latent cell). */
+  preview?: RgbaImage;
 }
 
 /** Per-call controls that do not cross the boundary as data. */

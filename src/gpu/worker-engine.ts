@@ -5,6 +5,7 @@ import { configureRuntime, gpuBufferTensor, ModelSession, ReadbackCounter, wasmT
 import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
+import { latentPreview } from '../diffusion/latent-preview.ts';
 import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { DeviceTensor } from '../diffusion/session.ts';
 import type { Session } from '../diffusion/session.ts';
@@ -134,7 +135,7 @@ export class WorkerEngine implements Engine {
       const result = await generate(loaded.models, { ...params, units }, {
         signal: control.signal,
         controlTensors,
-        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep }),
+        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),
       });
       return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };
     } catch (err) {

@@ -1,10 +1,8 @@
 // Shows which WebGPU adapter the engine got, or that it runs on WASM, plus a self-test
 // that runs the tiny UNet on both back ends and compares them.
 import { useState } from 'react';
-import { useEngineStore } from '../state/engine-store.ts';
+import { TINY_SET_URL, useEngineStore } from '../state/engine-store.ts';
 import type { SelfTestReport } from '../gpu/engine.ts';
-
-export const TINY_SET_URL = `${import.meta.env.BASE_URL}models/tiny-sd15`;
 
 export function GpuStatus() {
   const { device, status, message, engine, restart } = useEngineStore();
@@ -40,7 +38,7 @@ export function GpuStatus() {
         </p>
       )}
       {message && <p role="alert">{message}</p>}
-      {status === 'crashed' && <button onClick={restart}>Restart engine</button>}
+      {status === 'crashed' && <button onClick={() => restart('Restarted by hand.')}>Restart engine</button>}
       <button onClick={runSelfTest} disabled={running || status !== 'ready'}>
         Run GPU self-test
       </button>

@@ -1,0 +1,132 @@
+// Generate as the person asked: check the units, make their control maps, then run the
+// batch (seed, seed+1, …) with progress, latent previews and cancel. Each finished image is
+// encoded as a PNG with A1111's `parameters` and goes to the gallery with its control maps.
+import type { Engine, GenerateResponse, Progress } from '../gpu/engine.ts';
+import type { ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
+import { SCHEDULER_LABELS } from '../diffusion/schedulers/index.ts';
+import { encodePngWithText } from '../image/png.ts';
+import { formatParameters } from '../image/parameters.ts';
+import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
+import { useEngineStore } from './engine-store.ts';
+import { controlMap, moduleName } from './control-maps.ts';
+import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
+import { useStudio } from './studio-store.ts';
+import { CONTROL_MODE_LABELS, unitProblem, type Unit } from './units.ts';
+import type { RunProgress } from './run-slice.ts';
+
+export class InputProblem extends Error {
+  override name = 'InputProblem';
+}
+
+const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+
+function parametersText(settings: Settings, units: Unit[], model: string): string {
+  return formatParameters({
+    prompt: settings.prompt,
+    negativePrompt: settings.negativePrompt,
+    steps: settings.steps,
+    sampler: SCHEDULER_LABELS[settings.sampler],
+    cfgScale: settings.cfgScale,
+    seed: settings.seed,
+    width: settings.width,
+    height: settings.height,
+    model,
+    units: units.map((u) => ({
+      module: moduleName(u),
+      model: u.model,
+      weight: u.weight,
+      guidanceStart: u.start,
+      guidanceEnd: u.end,
+      controlMode: CONTROL_MODE_LABELS[u.controlMode],
+      resizeMode: RESIZE_MODE_LABELS[u.resizeMode],
+      pixelPerfect: u.pixelPerfect,
+    })),
+  });
+}
+
+/** Checks every enabled unit against the loaded set; the message names each unit's problem. */
+export function checkUnits(units: Unit[], models: readonly string[]): void {
+  const problems = units.flatMap((u, i) => {
+    const p = unitProblem(u, models);
+    return p ? [`ControlNet unit ${i + 1}: ${p}`] : [];
+  });
+  if (problems.length) throw new InputProblem(`Not generating. ${problems.join(' ')}`);
+}
+
+/** Control maps for the enabled units, at the generation size (reusing current previews). */
+async function unitMaps(engine: Engine, units: Unit[], settings: Settings, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
+  const gpu = !!useEngineStore.getState().device?.gpu;
+  const out = [];
+  for (const [i, unit] of units.entries()) {
+    try {
+      const preview = await controlMap(engine, unit, { width: settings.width, height: settings.height, gpu }, signal);
+      useStudio.getState().setPreview(unit.id, preview);
+      out.push({ unit, map: preview.map });
+    } catch (err) {
+      if ((err as Error).name === 'CancelledError') throw err;
+      throw new InputProblem(`ControlNet unit ${i + 1} (${moduleName(unit)}): ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+function progressOf(p: Progress, image: number, images: number, stepTimes: number[]): RunProgress {
+  const mean = stepTimes.length ? stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length : null;
+  const remaining = p.total - p.done + (images - image) * p.total;
+  return { image, images, step: p.done, steps: p.total, stepMs: p.stepMs ?? null, etaMs: mean === null ? null : remaining * mean, stage: p.stage };
+}
+
+export interface RunOptions {
+  signal: AbortSignal;
+  live?: boolean;
+  onImage?: (image: RgbaImage, response: GenerateResponse) => void;
+}
+
+/** Runs the current settings and units; resolves with how many images finished. */
+export async function runGeneration({ signal, live = false, onImage }: RunOptions): Promise<number> {
+  const studio = useStudio.getState();
+  const engineState = useEngineStore.getState();
+  const info = await engineState.ensureSet();
+  const engine = engineState.engine;
+  const settings: Settings = live ? { ...studio.settings, ...LIVE_RECIPE, batchCount: 1 } : studio.settings;
+  const units = studio.units.filter((u) => u.enabled);
+  checkUnits(units, info.capabilities.controlnets);
+  if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
+  const maps = await unitMaps(engine, units, settings, signal);
+  const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode }));
+  const model = useEngineStore.getState().set?.request.name ?? 'model set';
+
+  let finished = 0;
+  for (let i = 0; i < settings.batchCount; i++) {
+    const run = { ...settings, seed: (settings.seed + i) >>> 0 };
+    const stepTimes: number[] = [];
+    const response = await engine.generate(
+      { prompt: run.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits },
+      {
+        signal,
+        onProgress: (p) => {
+          if (p.stepMs !== undefined) stepTimes.push(p.stepMs);
+          useStudio.getState().setRun({ progress: progressOf(p, i + 1, settings.batchCount, stepTimes), ...(p.preview ? { latentPreview: p.preview } : {}) });
+        },
+      },
+    );
+    finished++;
+    onImage?.(response.image, response);
+    if (live) continue;
+    const parameters = parametersText(run, units, model);
+    const item: GalleryItem = {
+      id: `img-${Date.now().toString(36)}-${i}`,
+      createdAt: Date.now(),
+      png: pngBlob(response.image, { parameters }),
+      width: run.width,
+      height: run.height,
+      settings: run,
+      units: units.map((u) => ({ ...u, source: { past: [], present: u.source.present, future: [] } })),
+      controlMaps: maps.map(({ map }, unitIndex) => ({ unitIndex, png: pngBlob(map) })),
+      parameters,
+      model,
+    };
+    useStudio.getState().addToGallery(item);
+  }
+  return finished;
+}

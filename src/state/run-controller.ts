@@ -1,0 +1,77 @@
+// The Generate and Cancel buttons, and live mode, on top of runGeneration: one run at a
+// time, messages in words, and the inputs never touched by a failure.
+import { CancelledError } from '../gpu/errors.ts';
+import { InputProblem, runGeneration } from './generation.ts';
+import { LiveScheduler } from './live-scheduler.ts';
+import { useStudio } from './studio-store.ts';
+
+let manual: AbortController | null = null;
+
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const isCancel = (err: unknown) => err instanceof CancelledError || (err as Error)?.name === 'CancelledError';
+
+export async function generateNow(): Promise<void> {
+  const store = useStudio.getState();
+  if (store.running === 'generate') return;
+  live.stop();
+  manual = new AbortController();
+  store.setRun({ running: 'generate', progress: null, latentPreview: null, runMessage: null });
+  try {
+    const images = await runGeneration({ signal: manual.signal });
+    useStudio.getState().setRun({ runMessage: { kind: 'info', text: `Done: ${images} image${images === 1 ? '' : 's'} added to the gallery.` } });
+  } catch (err) {
+    const p = useStudio.getState().progress;
+    const text = isCancel(err)
+      ? `Cancelled${p ? ` at step ${p.step} of ${p.steps}` : ''}. Your inputs are unchanged.`
+      : err instanceof InputProblem
+        ? err.message
+        : `Generation failed: ${describe(err)} Your inputs are kept; try again.`;
+    useStudio.getState().setRun({ runMessage: { kind: isCancel(err) ? 'info' : 'error', text } });
+  } finally {
+    manual = null;
+    useStudio.getState().setRun({ running: null });
+  }
+}
+
+export function cancelRun(): void {
+  manual?.abort();
+  live.stop();
+}
+
+const live = new LiveScheduler({
+  async start({ revision, signal }) {
+    useStudio.getState().setRun({ running: 'live', progress: null, runMessage: null });
+    try {
+      await runGeneration({
+        signal,
+        live: true,
+        onImage: (image) => {
+          const s = useStudio.getState();
+          s.setRun({ liveImage: image, live: { ...s.live, finished: s.live.finished + 1, shownRevision: revision } });
+        },
+      });
+    } catch (err) {
+      if (!isCancel(err)) useStudio.getState().setRun({ runMessage: { kind: 'error', text: err instanceof InputProblem ? err.message : `Live run failed: ${describe(err)}` } });
+      throw err;
+    } finally {
+      // A cancelled run was already marked stopped by onCancelled; a newer run may be going.
+      if (!signal.aborted) useStudio.getState().setRun({ running: null });
+    }
+  },
+  onCancelled() {
+    const s = useStudio.getState();
+    s.setRun({ live: { ...s.live, cancelled: s.live.cancelled + 1 }, running: s.running === 'live' ? null : s.running });
+  },
+});
+
+/** Connects live mode to the store: input changes (while it is on) schedule runs. */
+export function connectLiveMode(): () => void {
+  return useStudio.subscribe((s, prev) => {
+    if (!s.settings.liveMode) {
+      if (prev.settings.liveMode) live.stop();
+      return;
+    }
+    if (s.running === 'generate') return;
+    if (s.inputRevision !== prev.inputRevision || !prev.settings.liveMode) live.changed(s.inputRevision);
+  });
+}

@@ -1,0 +1,79 @@
+// What is happening now, never persisted: the running job's progress and latent preview,
+// the last live-mode image, control-map previews, errors and the save state.
+import type { StateCreator } from 'zustand';
+import type { RgbaImage } from '../diffusion/control-units.ts';
+import type { Skeleton } from '../preprocess/pose.ts';
+import type { StudioState } from './studio-store.ts';
+
+export interface RunProgress {
+  /** Which image of the batch, 1-based, and how many. */
+  image: number;
+  images: number;
+  step: number;
+  steps: number;
+  stepMs: number | null;
+  etaMs: number | null;
+  stage: string;
+}
+
+export interface ControlPreview {
+  map: RgbaImage;
+  /** The inputs it was made from; a preview is current while this matches. */
+  key: string;
+  notice: string | null;
+  keypoints?: Skeleton[];
+}
+
+export interface LiveStats {
+  finished: number;
+  cancelled: number;
+  /** The input revision the shown live image was made from. */
+  shownRevision: number | null;
+}
+
+export interface RunSlice {
+  running: 'generate' | 'live' | null;
+  progress: RunProgress | null;
+  latentPreview: RgbaImage | null;
+  /** The last finished live-mode image: stays until the next one arrives. */
+  liveImage: RgbaImage | null;
+  live: LiveStats;
+  /** Bumped by every change a live run depends on. */
+  inputRevision: number;
+  runMessage: { kind: 'error' | 'info'; text: string } | null;
+  /** A refused upload or paste, in words; cleared by the next good one. */
+  inputError: string | null;
+  previews: Record<string, ControlPreview>;
+  unitErrors: Record<string, string>;
+  setRun(patch: Partial<Pick<RunSlice, 'running' | 'progress' | 'latentPreview' | 'liveImage' | 'live' | 'runMessage' | 'inputError'>>): void;
+  setPreview(unitId: string, preview: ControlPreview | null): void;
+  setUnitError(unitId: string, message: string | null): void;
+}
+
+export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set) => ({
+  running: null,
+  progress: null,
+  latentPreview: null,
+  liveImage: null,
+  live: { finished: 0, cancelled: 0, shownRevision: null },
+  inputRevision: 0,
+  runMessage: null,
+  inputError: null,
+  previews: {},
+  unitErrors: {},
+  setRun: (patch) => set(patch),
+  setPreview: (unitId, preview) =>
+    set((s) => {
+      const previews = { ...s.previews };
+      if (preview) previews[unitId] = preview;
+      else delete previews[unitId];
+      return { previews };
+    }),
+  setUnitError: (unitId, message) =>
+    set((s) => {
+      const unitErrors = { ...s.unitErrors };
+      if (message) unitErrors[unitId] = message;
+      else delete unitErrors[unitId];
+      return { unitErrors };
+    }),
+});

@@ -1,0 +1,60 @@
+// The generation settings on the left panel, and what a finished image keeps of a run.
+import type { SchedulerName } from '../diffusion/schedulers/index.ts';
+import type { Unit } from './units.ts';
+
+export interface Settings {
+  prompt: string;
+  negativePrompt: string;
+  sampler: SchedulerName;
+  steps: number;
+  cfgScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  batchCount: number;
+  liveMode: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  prompt: '',
+  negativePrompt: '',
+  sampler: 'euler-a',
+  steps: 20,
+  cfgScale: 7,
+  seed: 1,
+  width: 512,
+  height: 512,
+  batchCount: 1,
+  liveMode: false,
+};
+
+/** Live mode's few-step recipe: LCM, 4 steps, no classifier-free guidance (LCM's usual CFG of 1). */
+export const LIVE_RECIPE = { sampler: 'lcm' as SchedulerName, steps: 4, cfgScale: 1 };
+
+export const SIZE_STEP = 64;
+export const MAX_SIZE = 2048;
+export const MAX_STEPS = 150;
+
+/** Sizes snap to multiples of 64 (the VAE and UNet downsample by 8, then by 2 three times). */
+export const snapSize = (v: number) => Math.min(MAX_SIZE, Math.max(SIZE_STEP, Math.round((Number.isFinite(v) ? v : 512) / SIZE_STEP) * SIZE_STEP));
+export const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Number.isFinite(v) ? v : lo));
+
+/** A seed as A1111 draws one: a random 32-bit unsigned integer. */
+export const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
+
+export interface GalleryItem {
+  id: string;
+  createdAt: number;
+  /** The image as a PNG with A1111's `parameters` text chunk. */
+  png: Blob;
+  width: number;
+  height: number;
+  /** The settings that made it (the seed is this image's own). */
+  settings: Settings;
+  /** The units as they were, sources included, for "Use these settings". */
+  units: Unit[];
+  /** The control map each enabled unit fed its ControlNet, as PNGs. */
+  controlMaps: { unitIndex: number; png: Blob }[];
+  parameters: string;
+  model: string;
+}

@@ -1,0 +1,55 @@
+// The left panel: prompts and sampler settings, as A1111's txt2img tab has them.
+import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '../diffusion/schedulers/index.ts';
+import { useStudio } from '../state/studio-store.ts';
+import { clamp, MAX_STEPS, randomSeed, SIZE_STEP, snapSize, MAX_SIZE } from '../state/settings.ts';
+import { ModelSetPanel } from './ModelSetPanel.tsx';
+import { NumberField } from './NumberField.tsx';
+
+const MAX_SEED = 4294967295;
+
+export function SettingsPanel() {
+  const settings = useStudio((s) => s.settings);
+  const setSettings = useStudio((s) => s.setSettings);
+  return (
+    <div className="settings">
+      <label>
+        Prompt
+        <textarea aria-label="Prompt" rows={3} value={settings.prompt} onChange={(e) => setSettings({ prompt: e.target.value })} />
+      </label>
+      <label>
+        Negative prompt
+        <textarea aria-label="Negative prompt" rows={2} value={settings.negativePrompt} onChange={(e) => setSettings({ negativePrompt: e.target.value })} />
+      </label>
+      <label>
+        Sampler
+        <select aria-label="Sampler" value={settings.sampler} onChange={(e) => setSettings({ sampler: e.target.value as SchedulerName })}>
+          {SCHEDULER_NAMES.map((n) => (
+            <option key={n} value={n}>
+              {SCHEDULER_LABELS[n]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="row">
+        <NumberField label="Steps" value={settings.steps} min={1} max={MAX_STEPS} normalise={(v) => Math.round(clamp(v, 1, MAX_STEPS))} onCommit={(steps) => setSettings({ steps })} />
+        <NumberField label="CFG scale" value={settings.cfgScale} min={1} max={30} step={0.5} normalise={(v) => clamp(v, 1, 30)} onCommit={(cfgScale) => setSettings({ cfgScale })} />
+      </div>
+      <div className="row">
+        <NumberField label="Seed" value={settings.seed} min={0} max={MAX_SEED} normalise={(v) => Math.round(clamp(v, 0, MAX_SEED))} onCommit={(seed) => setSettings({ seed })} />
+        <button type="button" aria-label="Randomise seed" title="Randomise seed" onClick={() => setSettings({ seed: randomSeed() })}>
+          🎲
+        </button>
+      </div>
+      <div className="row">
+        <NumberField label="Width" value={settings.width} min={SIZE_STEP} max={MAX_SIZE} step={SIZE_STEP} normalise={snapSize} onCommit={(width) => setSettings({ width })} />
+        <NumberField label="Height" value={settings.height} min={SIZE_STEP} max={MAX_SIZE} step={SIZE_STEP} normalise={snapSize} onCommit={(height) => setSettings({ height })} />
+      </div>
+      <NumberField label="Batch count" value={settings.batchCount} min={1} max={100} normalise={(v) => Math.round(clamp(v, 1, 100))} onCommit={(batchCount) => setSettings({ batchCount })} />
+      <label className="check">
+        <input type="checkbox" aria-label="Live mode" checked={settings.liveMode} onChange={(e) => setSettings({ liveMode: e.target.checked })} />
+        Live mode <small>(LCM, 4 steps, while you draw)</small>
+      </label>
+      <ModelSetPanel />
+    </div>
+  );
+}
