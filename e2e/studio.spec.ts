@@ -209,3 +209,48 @@ test('7. live mode: two quick strokes leave one finished result for the latest i
   expect(await galleryItems().count()).toBe(gallery);
   await page.getByRole('checkbox', { name: 'Live mode' }).uncheck();
 });
+
+test('pose editor: dragging a joint of the default figure re-renders the map; a unit with start after end says so and Generate explains', async () => {
+  await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
+  const pose = unit(3);
+  await pose.getByRole('combobox', { name: 'Preprocessor' }).selectOption('openpose');
+  await pose.getByRole('button', { name: 'Preview' }).click();
+  const img = pose.getByRole('img', { name: 'Control map preview' });
+  await expect(img).toBeVisible();
+  const before = decodePngImage(await pngOf(img));
+
+  // The default figure's left wrist sits at (0.66, 0.55) of the 64×64 canvas, fitted with a 16 px margin.
+  const box = (await canvas().boundingBox())!;
+  const scale = Math.min((box.width - 32) / 64, (box.height - 32) / 64);
+  const [x0, y0] = [box.x + (box.width - 64 * scale) / 2, box.y + (box.height - 64 * scale) / 2];
+  await page.mouse.move(x0 + 0.66 * 64 * scale, y0 + 0.55 * 64 * scale);
+  await page.mouse.down();
+  await page.mouse.move(x0 + 0.8 * 64 * scale, y0 + 0.3 * 64 * scale, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => decodePngImage(await pngOf(img)).data.some((v, i) => v !== before.data[i])).toBe(true);
+
+  await pose.getByRole('slider', { name: 'Start' }).fill('0.9');
+  await pose.getByRole('slider', { name: 'End' }).fill('0.1');
+  await expect(pose.getByRole('alert')).toContainText('Start (0.9) is after End (0.1)');
+  const gallery = await galleryItems().count();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Not generating. ControlNet unit 3: Start (0.9) is after End (0.1)' })).toBeVisible();
+  expect(await galleryItems().count()).toBe(gallery);
+  await pose.getByRole('button', { name: 'Remove' }).click();
+});
+
+test('a crashed worker restarts the engine with a message; units and gallery are untouched and the engine works again', async () => {
+  const gallery = await galleryItems().count();
+  await page.evaluate(() => {
+    // Fault injection: the worker reports an uncaught error, as it does when it dies.
+    const worker = (globalThis as unknown as { controlnetStudio: { engine: { worker: Worker } } }).controlnetStudio.engine.worker;
+    worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' }));
+  });
+  await expect(page.getByRole('alert').filter({ hasText: 'simulated crash' })).toContainText('your canvas, units and gallery are kept');
+  await expect(page.getByRole('group', { name: /ControlNet unit/ })).toHaveCount(2);
+  expect(await galleryItems().count()).toBe(gallery);
+  await unit(2).getByRole('button', { name: 'Preview' }).click();
+  await expect(unit(2).getByRole('status').filter({ hasText: 'Preprocessing' })).toHaveCount(0, { timeout: 60_000 });
+  await expect(unit(2).getByRole('alert')).toHaveCount(0);
+  await expect(unit(2).getByRole('img', { name: 'Control map preview' })).toBeVisible();
+});

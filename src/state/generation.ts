@@ -11,12 +11,10 @@ import { useEngineStore } from './engine-store.ts';
 import { controlMap, moduleName } from './control-maps.ts';
 import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
 import { useStudio } from './studio-store.ts';
-import { CONTROL_MODE_LABELS, unitProblem, type Unit } from './units.ts';
-import type { RunProgress } from './run-slice.ts';
+import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
 
-export class InputProblem extends Error {
-  override name = 'InputProblem';
-}
+export { InputProblem };
+import type { RunProgress } from './run-slice.ts';
 
 const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 
@@ -44,27 +42,19 @@ function parametersText(settings: Settings, units: Unit[], model: string): strin
   });
 }
 
-/** Checks every enabled unit against the loaded set; the message names each unit's problem. */
-export function checkUnits(units: Unit[], models: readonly string[]): void {
-  const problems = units.flatMap((u, i) => {
-    const p = unitProblem(u, models);
-    return p ? [`ControlNet unit ${i + 1}: ${p}`] : [];
-  });
-  if (problems.length) throw new InputProblem(`Not generating. ${problems.join(' ')}`);
-}
-
 /** Control maps for the enabled units, at the generation size (reusing current previews). */
 async function unitMaps(engine: Engine, units: Unit[], settings: Settings, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
   const gpu = !!useEngineStore.getState().device?.gpu;
   const out = [];
-  for (const [i, unit] of units.entries()) {
+  const numbers = useStudio.getState().units.map((u) => u.id);
+  for (const unit of units) {
     try {
       const preview = await controlMap(engine, unit, { width: settings.width, height: settings.height, gpu }, signal);
       useStudio.getState().setPreview(unit.id, preview);
       out.push({ unit, map: preview.map });
     } catch (err) {
       if ((err as Error).name === 'CancelledError') throw err;
-      throw new InputProblem(`ControlNet unit ${i + 1} (${moduleName(unit)}): ${(err as Error).message}`);
+      throw new InputProblem(`ControlNet unit ${numbers.indexOf(unit.id) + 1} (${moduleName(unit)}): ${(err as Error).message}`);
     }
   }
   return out;
@@ -89,8 +79,9 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
   const info = await engineState.ensureSet();
   const engine = engineState.engine;
   const settings: Settings = live ? { ...studio.settings, ...LIVE_RECIPE, batchCount: 1 } : studio.settings;
+  // Checked over all units so messages use the numbers the panel shows (disabled ones pass).
+  checkUnits(studio.units, info.capabilities.controlnets);
   const units = studio.units.filter((u) => u.enabled);
-  checkUnits(units, info.capabilities.controlnets);
   if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
   const maps = await unitMaps(engine, units, settings, signal);
   const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode }));

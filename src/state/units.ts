@@ -144,3 +144,17 @@ export function hasSource(unit: Unit): boolean {
   const s = unit.source.present;
   return s.image !== null || s.strokes.length > 0 || (unit.preprocessor === 'openpose' && unit.pose !== null);
 }
+
+/** Something the person must fix before generating; the message says what and where. */
+export class InputProblem extends Error {
+  override name = 'InputProblem';
+}
+
+/** Checks every enabled unit against the loaded set; the message names each unit's problem. */
+export function checkUnits(units: Unit[], models: readonly string[]): void {
+  const problems = units.flatMap((u, i) => {
+    const p = unitProblem(u, models);
+    return p ? [`ControlNet unit ${i + 1}: ${p}`] : [];
+  });
+  if (problems.length) throw new InputProblem(`Not generating. ${problems.join(' ')}`);
+}

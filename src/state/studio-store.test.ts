@@ -1,0 +1,124 @@
+// The store's user actions, run on the real store (its IndexedDB persistence goes to
+// fake-indexeddb here), and the persistence's report of a full quota.
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSaveState, useStudio } from './studio-store.ts';
+import { indexedDbStorage, type SaveState } from './persist-storage.ts';
+import { checkUnits, unitProblem } from './units.ts';
+import type { UseStore } from 'idb-keyval';
+
+const MODELS = ['canny', 'scribble'];
+const stroke = (x: number) => ({ kind: 'paint' as const, color: 'black' as const, size: 3, points: [x, x, x + 1, x + 1] });
+
+describe('studio store', () => {
+  beforeEach(() => useStudio.setState({ units: [], selectedUnitId: null, gallery: [] }));
+
+  it('adds, reorders and removes units; a new unit is selected and picks the scribble model', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    s().addUnit(MODELS);
+    s().addUnit(MODELS);
+    const [a, b, c] = s().units.map((u) => u.id);
+    expect(s().selectedUnitId).toBe(c);
+    expect(s().units[0]!.model).toBe('scribble');
+    s().moveUnit(c!, -1);
+    expect(s().units.map((u) => u.id)).toEqual([a, c, b]);
+    s().moveUnit(a!, -1);
+    expect(s().units.map((u) => u.id)).toEqual([a, c, b]);
+    s().removeUnit(c!);
+    expect(s().units.map((u) => u.id)).toEqual([a, b]);
+    expect(s().selectedUnitId).toBe(a);
+  });
+
+  it('strokes and clear are undoable per unit; settings changes are not', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    const id = s().units[0]!.id;
+    s().addStroke(id, stroke(1));
+    s().addStroke(id, stroke(2));
+    s().updateUnit(id, { weight: 0.5 });
+    s().clearSource(id);
+    expect(s().units[0]!.source.present.strokes).toEqual([]);
+    s().undo(id);
+    expect(s().units[0]!.source.present.strokes).toEqual([stroke(1), stroke(2)]);
+    s().undo(id);
+    expect(s().units[0]!.source.present.strokes).toEqual([stroke(1)]);
+    expect(s().units[0]!.weight).toBe(0.5);
+    s().redo(id);
+    expect(s().units[0]!.source.present.strokes).toEqual([stroke(1), stroke(2)]);
+  });
+
+  it('every source or settings change bumps the input revision (live mode listens to it)', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    const r0 = s().inputRevision;
+    s().addStroke(s().units[0]!.id, stroke(3));
+    s().setSettings({ prompt: 'a cat' });
+    expect(s().inputRevision).toBe(r0 + 2);
+    s().setSettings({ liveMode: true });
+    expect(s().inputRevision).toBe(r0 + 2);
+  });
+
+  it('"Use these settings" restores prompt, settings and units from a gallery item', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    const unit = { ...s().units[0]!, weight: 1.5 };
+    s().addToGallery({ id: 'g1', createdAt: 0, png: new Blob(), width: 64, height: 64, settings: { ...s().settings, prompt: 'old prompt', seed: 42 }, units: [unit], controlMaps: [], parameters: '', model: 'tiny' });
+    s().setSettings({ prompt: 'new prompt', seed: 7 });
+    s().removeUnit(unit.id);
+    s().useSettingsOf('g1');
+    expect(s().settings.prompt).toBe('old prompt');
+    expect(s().settings.seed).toBe(42);
+    expect(s().units.map((u) => u.weight)).toEqual([1.5]);
+    s().deleteFromGallery('g1');
+    expect(s().gallery).toEqual([]);
+  });
+
+  it('a missing model or a start after end is named inline, and Generate refuses with every problem', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    s().addUnit(MODELS);
+    const [a, b] = s().units;
+    s().updateUnit(a!.id, { model: 'depth' });
+    s().updateUnit(b!.id, { start: 0.8, end: 0.2 });
+    const [ua, ub] = s().units;
+    expect(unitProblem(ua!, MODELS)).toMatch(/Model "depth" is not in the loaded set. Pick one of: canny, scribble/);
+    expect(unitProblem(ub!, MODELS)).toMatch(/Start \(0.8\) is after End \(0.2\)/);
+    expect(() => checkUnits(s().units, MODELS)).toThrow(/ControlNet unit 1: Model "depth".*ControlNet unit 2: Start/);
+    expect(unitProblem({ ...ua!, enabled: false }, MODELS)).toBeNull();
+  });
+
+  it('persists settings and strokes to IndexedDB and reports "saved"', async () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    s().addStroke(s().units[0]!.id, stroke(9));
+    await useStudio.persist.getOptions().storage!.getItem('studio'); // storage reachable
+    const storage = useStudio.persist.getOptions().storage as ReturnType<typeof indexedDbStorage>;
+    await storage.flush();
+    expect(useSaveState.getState().save.kind).toBe('saved');
+    const stored = (await storage.getItem('studio'))!.state as { units: { source: { present: { strokes: unknown[] } } }[] };
+    expect(stored.units[0]!.source.present.strokes).toEqual([stroke(9)]);
+  });
+});
+
+describe('IndexedDB storage', () => {
+  it('a full quota is reported in words and the last saved copy stays', async () => {
+    const reports: SaveState[] = [];
+    let saved: unknown = 'earlier state';
+    let full = false;
+    // A store whose writes fail the way a full origin quota does (a DOMException named QuotaExceededError).
+    const quotaStore: UseStore = async (mode, callback) => {
+      if (mode === 'readwrite' && full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      const request = { result: saved } as IDBRequest;
+      const store = { put: (v: unknown) => ((saved = v), request), get: () => request } as unknown as IDBObjectStore;
+      const result = callback(store);
+      return (result as unknown as IDBRequest).result ?? result;
+    };
+    const storage = indexedDbStorage<unknown>((r) => reports.push(r), 0, quotaStore);
+    full = true;
+    storage.setItem('studio', { state: 'new state', version: 1 });
+    await storage.flush();
+    expect(reports.at(-1)).toEqual({ kind: 'failed', message: expect.stringMatching(/storage is full.*not saved.*everything saved before is kept.*Delete gallery images/i) });
+    expect(saved).toBe('earlier state');
+  });
+});
