@@ -1,6 +1,6 @@
 // EngineClient: the main thread's Engine. It posts calls to the worker, turns replies
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
-import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport, SetStatus, VerifyResult } from './engine.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
@@ -47,6 +47,14 @@ export class EngineClient implements Engine {
 
   downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult> {
     return this.call('downloadModelSet', request, control);
+  }
+
+  modelSetStatus(request: DownloadSetRequest): Promise<SetStatus> {
+    return this.call('modelSetStatus', request);
+  }
+
+  verifyModelSet(request: DownloadSetRequest, control?: JobControl): Promise<VerifyResult> {
+    return this.call('verifyModelSet', request, control);
   }
 
   deleteModelSet(id: string): Promise<void> {

@@ -53,6 +53,10 @@ export class EngineHost {
         return this.engine.downloadModelSet(msg.payload, control);
       case 'deleteModelSet':
         return this.engine.deleteModelSet(msg.payload);
+      case 'modelSetStatus':
+        return this.engine.modelSetStatus(msg.payload);
+      case 'verifyModelSet':
+        return this.engine.verifyModelSet(msg.payload, control);
     }
   }
 }

@@ -36,6 +36,12 @@ class TestEngine implements Engine {
   async deleteModelSet(): Promise<never> {
     throw new Error('not used here');
   }
+  async modelSetStatus(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async verifyModelSet(): Promise<never> {
+    throw new Error('not used here');
+  }
   dispose() {}
 }
 

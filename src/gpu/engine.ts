@@ -6,7 +6,7 @@ import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
-import type { RemoteFile } from '../models/download/downloader.ts';
+import type { RemoteFile, StoredFile } from '../models/download/downloader.ts';
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -113,7 +113,28 @@ export interface DownloadSetResult {
   resumedBytes: number;
 }
 
+export interface SetStatus {
+  files: StoredFile[];
+  /** Bytes of this set in the browser's storage (partial downloads included). */
+  storedBytes: number;
+  /** The browser's own estimate for this origin (all sets, the studio's state too). */
+  usage: number | null;
+  quota: number | null;
+}
+
+export interface VerifyResult {
+  checked: number;
+  /** Files whose bytes no longer match their hash: deleted, so a download fetches them again. */
+  corrupt: string[];
+  /** Stored files with no hash to check against (size-checked only). */
+  unverifiable: string[];
+}
+
 export interface Engine {
+  /** What is stored of a set's files: cached, partial, missing or corrupt (sizes only, fast). */
+  modelSetStatus(request: DownloadSetRequest): Promise<SetStatus>;
+  /** Re-hashes a stored set's files; corrupt ones are deleted. */
+  verifyModelSet(request: DownloadSetRequest, control?: JobControl): Promise<VerifyResult>;
   /** Downloads a set into the browser's storage (OPFS): streamed, resumable, verified. */
   downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult>;
   /** Deletes a downloaded set from the browser's storage. */

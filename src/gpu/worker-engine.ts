@@ -2,7 +2,7 @@
 // it to onnxruntime-web; device loss and stray GPU errors are reported as events.
 import { acquireGpu, type GpuContext } from './device.ts';
 import { configureRuntime, gpuBufferTensor, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
-import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport, SetStatus, VerifyResult } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { runSelfTest } from './self-test.ts';
 import { latentPreview } from '../diffusion/latent-preview.ts';
@@ -13,7 +13,7 @@ import { fetchBytes, urlSource } from '../models/fetch-file.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 import { loadModelSet, readModelIndex } from '../models/load-set.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
-import { DownloadQueue, isCached } from '../models/download/downloader.ts';
+import { checkStorage, DownloadQueue, fileStatuses, isCached, verifyFiles } from '../models/download/downloader.ts';
 import type { FileStore } from '../models/download/file-store.ts';
 import { opfsStore } from '../models/download/opfs-store.ts';
 import { blobSource, storeSource } from '../models/set-files.ts';
@@ -190,6 +190,8 @@ export class WorkerEngine implements Engine {
       if (await isCached(store, file)) result.alreadyCached++;
       else missing.push(file);
     }
+    // Refuse to start when the rest of the set won't fit (the message says how much is missing).
+    await checkStorage(missing.reduce((sum, f) => sum + (f.size ?? 0), 0));
     // Every file is tried; the first error is reported after the others finish, so one bad file costs no progress elsewhere.
     const outcomes = await Promise.allSettled(
       missing.map((file) =>
@@ -210,6 +212,17 @@ export class WorkerEngine implements Engine {
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
     return result;
+  }
+
+  async modelSetStatus(request: DownloadSetRequest): Promise<SetStatus> {
+    const files = await fileStatuses(this.modelStore(), request.files);
+    const estimate = await navigator.storage?.estimate?.().catch(() => null);
+    return { files, storedBytes: files.reduce((sum, f) => sum + f.stored, 0), usage: estimate?.usage ?? null, quota: estimate?.quota ?? null };
+  }
+
+  async verifyModelSet(request: DownloadSetRequest, control: JobControl = {}): Promise<VerifyResult> {
+    let done = 0;
+    return verifyFiles(this.modelStore(), request.files, (path) => control.onProgress?.({ stage: `verifying ${path}`, done: done++, total: request.files.length }));
   }
 
   async deleteModelSet(id: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
 import { ModelLoadError } from '../gpu/errors.ts';
 import { planMemory } from './memory-plan.ts';
+import { externalDataReferences } from './external-data.ts';
 
 export interface ModelIndex {
   vae_encoder?: unknown;
@@ -69,7 +70,13 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     const folder = file.slice(0, file.lastIndexOf('/') + 1);
     const externalData: ExternalData[] = [];
     for (const name of externalDataNames(file)) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
-    const session = await opts.createSession(await source.read(file), file, role, externalData);
+    const graph = await source.read(file);
+    const session = await opts.createSession(graph, file, role, externalData).catch((err: unknown) => {
+      // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
+      const missing = externalDataReferences(graph).filter((name) => !externalData.some((e) => e.path === name));
+      if (missing.length) throw new ModelLoadError(`${file} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${file}.`);
+      throw err;
+    });
     const contract = check(file, session.inputs, session.outputs);
     opts.onProgress?.(++done, files.length, file);
     return { session, contract };

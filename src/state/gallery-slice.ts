@@ -4,6 +4,7 @@ import type { ToolSettings } from '../canvas/tools.ts';
 import { DEFAULT_SETTINGS, type GalleryItem, type Settings } from './settings.ts';
 import { initHistory } from '../canvas/history.ts';
 import type { StudioState } from './studio-store.ts';
+import type { RemoteSet } from '../models/manifest.ts';
 
 export interface SettingsSlice {
   settings: Settings;
@@ -15,6 +16,10 @@ export interface SettingsSlice {
   setTools(patch: Partial<ToolSettings>): void;
   setOverlayOpacity(v: number): void;
   setModelSetUrl(url: string | null): void;
+  /** Sets the person added by address, with the files their model_index.json names. */
+  customSets: RemoteSet[];
+  addCustomSet(set: RemoteSet): void;
+  removeCustomSet(id: string): void;
 }
 
 export interface GallerySlice {
@@ -34,6 +39,9 @@ export const createSettingsSlice: StateCreator<StudioState, [], [], SettingsSlic
   setTools: (patch) => set((s) => ({ tools: { ...s.tools, ...patch } })),
   setOverlayOpacity: (overlayOpacity) => set({ overlayOpacity }),
   setModelSetUrl: (modelSetUrl) => set({ modelSetUrl }),
+  customSets: [],
+  addCustomSet: (added) => set((s) => ({ customSets: [...s.customSets.filter((c) => c.id !== added.id), added] })),
+  removeCustomSet: (id) => set((s) => ({ customSets: s.customSets.filter((c) => c.id !== id) })),
 });
 
 export const createGallerySlice: StateCreator<StudioState, [], [], GallerySlice> = (set, get) => ({

@@ -1,11 +1,14 @@
 // A local HTTP server for model files, with Range support and injectable faults:
-// 404, 500, a truncated body, a connection cut part-way (once), corrupted bytes.
+// 404, 500, a truncated body, a connection cut part-way (once), corrupted bytes, and a file
+// of the wrong model kind (the UNet served in its place). Like the Hugging Face hub, each
+// file's sha256 goes out in X-Linked-Etag (of the true file, so corrupt bytes are caught).
 // It logs every request, so tests can assert what was (re)fetched.
 import { createServer, type Server } from 'node:http';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
+import { createHash } from 'node:crypto';
 
-export type Fault = '404' | '500' | 'truncate' | 'cut' | 'corrupt';
+export type Fault = '404' | '500' | 'truncate' | 'cut' | 'corrupt' | 'wrong-kind';
 
 export interface RequestLog {
   path: string;
@@ -41,7 +44,7 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
     // headers we read back, and CORP so COEP lets the response in.
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'Range');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, X-Linked-Etag');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (req.method === 'OPTIONS') {
       entry.status = 204;
@@ -56,7 +59,9 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
     };
     if (fault === '404' || !file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return send(404);
     if (fault === '500') return send(500);
-    let data: Uint8Array = readFileSync(file);
+    let data: Uint8Array = fault === 'wrong-kind' ? readFileSync(join(root, 'unet/model.onnx')) : readFileSync(file);
+    // The hub's hash describes what it serves: a wrong-kind file is consistent, corrupt bytes are not.
+    res.setHeader('X-Linked-Etag', `"${createHash('sha256').update(data).digest('hex')}"`);
     if (fault === 'corrupt') {
       data = Uint8Array.from(data);
       data[data.length >> 1] = data[data.length >> 1]! ^ 0xff;

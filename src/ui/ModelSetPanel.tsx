@@ -1,11 +1,13 @@
 // Choosing the model set: the bundled tiny set, or a local folder in the diffusers ONNX
-// layout (picked with the file input, which works in every Chromium). Shows what loaded,
-// the engine's notices, or a specific error. Generate loads the tiny set when none was chosen.
-import { useState, type ChangeEvent } from 'react';
+// layout — from the directory picker where the browser has one, the folder file input
+// otherwise, or a folder dropped here. Shows what loaded, the engine's notices, or a
+// specific error. Generate loads the tiny set when none was chosen.
+import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { DEFAULT_SET, useEngineStore, type SetLoad } from '../state/engine-store.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { folderFiles } from '../models/set-files.ts';
 import { errorText } from './hooks.ts';
+import { droppedFolder, hasDirectoryPicker, pickDirectory, type PickedFile } from './folder-pick.ts';
 
 export function ModelSetPanel() {
   const { set, loadSet } = useEngineStore();
@@ -17,25 +19,45 @@ export function ModelSetPanel() {
     loadSet(request).then((info) => adoptModels(info.capabilities.controlnets), () => {});
   };
 
-  const onFolder = (ev: ChangeEvent<HTMLInputElement>) => {
-    const picked = [...(ev.target.files ?? [])];
-    if (!picked.length) return;
+  const loadFolder = (name: string, picked: PickedFile[]) => {
     try {
-      const files = folderFiles(picked.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
-      const name = picked[0]!.webkitRelativePath.split('/')[0] || 'local folder';
-      load({ name, options: { url: `folder:${name}`, folder: files } });
+      load({ name, options: { url: `folder:${name}`, folder: folderFiles(picked) } });
     } catch (err) {
       setPickError(errorText(err));
     }
   };
+  const onFolder = (ev: ChangeEvent<HTMLInputElement>) => {
+    const picked = [...(ev.target.files ?? [])];
+    if (!picked.length) return;
+    loadFolder(picked[0]!.webkitRelativePath.split('/')[0] || 'local folder', picked.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+  };
+  const onPick = async () => {
+    try {
+      const picked = await pickDirectory();
+      if (picked) loadFolder(picked.name, picked.files);
+    } catch (err) {
+      setPickError(errorText(err));
+    }
+  };
+  const onDrop = async (ev: DragEvent) => {
+    ev.preventDefault();
+    const dropped = await droppedFolder(ev.dataTransfer).catch((err: unknown) => (setPickError(errorText(err)), null));
+    if (dropped) loadFolder(dropped.name, dropped.files);
+    else setPickError('Drop a model set folder (the one with model_index.json), not single files.');
+  };
 
   const busy = set?.state === 'loading';
   return (
-    <section aria-label="Model set" className="model-set">
+    <section aria-label="Model set" className="model-set" onDragOver={(e) => e.preventDefault()} onDrop={(e) => void onDrop(e)}>
       <h2>Model set</h2>
       <button onClick={() => load(DEFAULT_SET)} disabled={busy}>
         Load tiny set
       </button>
+      {hasDirectoryPicker() && (
+        <button onClick={() => void onPick()} disabled={busy}>
+          Choose model folder
+        </button>
+      )}
       <label>
         Load model folder
         {/* webkitdirectory is not in React's typings; the attribute is what Chromium reads. */}

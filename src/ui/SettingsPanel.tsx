@@ -3,6 +3,7 @@ import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '../diffus
 import { useStudio } from '../state/studio-store.ts';
 import { clamp, MAX_STEPS, randomSeed, SIZE_STEP, snapSize, MAX_SIZE } from '../state/settings.ts';
 import { ModelSetPanel } from './ModelSetPanel.tsx';
+import { ModelManager } from './ModelManager.tsx';
 import { NumberField } from './NumberField.tsx';
 
 const MAX_SEED = 4294967295;
@@ -50,6 +51,7 @@ export function SettingsPanel() {
         Live mode <small>(LCM, 4 steps, while you draw)</small>
       </label>
       <ModelSetPanel />
+      <ModelManager />
     </div>
   );
 }

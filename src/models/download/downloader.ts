@@ -29,6 +29,32 @@ export class DownloadError extends Error {
 }
 
 const PART = '.part';
+const HASH = '.sha256';
+
+/**
+ * The Hugging Face hub sends an LFS file's sha256 as its X-Linked-Etag (quoted); other servers
+ * may send it as the ETag. Used when the manifest has no hash for the file.
+ */
+export function hubSha256(headers: Headers): string | null {
+  for (const name of ['x-linked-etag', 'etag']) {
+    const m = /^(?:W\/)?"?([0-9a-f]{64})"?$/i.exec(headers.get(name) ?? '');
+    if (m) return m[1]!.toLowerCase();
+  }
+  return null;
+}
+
+async function writeText(store: FileStore, path: string, text: string): Promise<void> {
+  const w = await store.append(path, true);
+  await w.write(new TextEncoder().encode(text));
+  await w.close();
+}
+
+async function readText(store: FileStore, path: string): Promise<string | null> {
+  if ((await store.size(path)) === null) return null;
+  let text = '';
+  for await (const c of store.read(path)) text += new TextDecoder().decode(c);
+  return text;
+}
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Stored and verified: present under its final path (a .part never counts). */
@@ -66,6 +92,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
   }
   const length = Number(response.headers.get('content-length')) || 0;
   const total = file.size ?? (length ? length + stored : null);
+  const expectedHash = file.sha256 ?? hubSha256(response.headers);
 
 
   // 3. Stream the body into the .part file.
@@ -99,14 +126,15 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
     if (received > file.size) await store.remove(partPath);
     throw new DownloadError(`${file.path} is incomplete: got ${received} of ${file.size} bytes. Retry to resume.`);
   }
-  if (file.sha256 !== null) {
-    const actual = hex(hash.digest());
-    if (actual !== file.sha256.toLowerCase()) {
-      await store.remove(partPath);
-      throw new DownloadError(`${file.path} is corrupt: its sha256 is ${actual}, expected ${file.sha256}. The bad file was deleted; retry the download.`);
-    }
+  if (total !== null && received < total) throw new DownloadError(`${file.path} is incomplete: got ${received} of ${total} bytes. Retry to resume.`);
+  const actual = hex(hash.digest());
+  if (expectedHash !== null && actual !== expectedHash.toLowerCase()) {
+    await store.remove(partPath);
+    throw new DownloadError(`${file.path} is corrupt: its sha256 is ${actual}, expected ${expectedHash}. The bad file was deleted; retry the download.`);
   }
   await store.rename(partPath, file.path);
+  // The verified hash stays beside the file, so "verify" can re-check sets without a manifest hash.
+  await writeText(store, file.path + HASH, actual);
   return { fetchedBytes: received - resumedFrom, resumedFrom };
 }
 
@@ -156,4 +184,59 @@ export async function checkStorage(bytesNeeded: number, storage: StorageManager 
     throw new DownloadError(`This model set needs ${mb(bytesNeeded)} but the browser allows ${mb(free)} more: ${mb(bytesNeeded - free)} are missing. Free space (delete other sets) and try again.`);
   }
   return { persisted, free };
+}
+
+export type FileStatus = 'cached' | 'partial' | 'missing' | 'corrupt';
+
+export interface StoredFile {
+  path: string;
+  /** Expected size, when known. */
+  size: number | null;
+  /** Bytes stored (final file, or the .part of an unfinished download). */
+  stored: number;
+  status: FileStatus;
+}
+
+/** What is stored of each file, without reading them: sizes only. */
+export async function fileStatuses(store: FileStore, files: RemoteFile[]): Promise<StoredFile[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      const size = await store.size(file.path);
+      if (size !== null) return { path: file.path, size: file.size, stored: size, status: file.size === null || size === file.size ? ('cached' as const) : ('corrupt' as const) };
+      const part = await store.size(file.path + PART);
+      return { path: file.path, size: file.size, stored: part ?? 0, status: part ? ('partial' as const) : ('missing' as const) };
+    }),
+  );
+}
+
+/**
+ * Re-hashes every stored file against the manifest's sha256 (or the one recorded when it was
+ * downloaded). A file that no longer matches is deleted, so the next download fetches it again.
+ */
+export async function verifyFiles(store: FileStore, files: RemoteFile[], onFile?: (path: string) => void): Promise<{ checked: number; corrupt: string[]; unverifiable: string[] }> {
+  const result = { checked: 0, corrupt: [] as string[], unverifiable: [] as string[] };
+  for (const file of files) {
+    const size = await store.size(file.path);
+    if (size === null) continue;
+    onFile?.(file.path);
+    const expected = file.sha256 ?? (await readText(store, file.path + HASH));
+    const badSize = file.size !== null && size !== file.size;
+    if (!expected && !badSize) {
+      result.unverifiable.push(file.path);
+      continue;
+    }
+    let actual = '';
+    if (!badSize) {
+      const hash = sha256.create();
+      for await (const c of store.read(file.path)) hash.update(c);
+      actual = hex(hash.digest());
+    }
+    result.checked++;
+    if (badSize || actual !== expected!.toLowerCase()) {
+      result.corrupt.push(file.path);
+      await store.remove(file.path);
+      await store.remove(file.path + HASH);
+    }
+  }
+  return result;
 }
