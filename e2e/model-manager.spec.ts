@@ -4,11 +4,8 @@
 // reload loads from OPFS with zero network requests, and Delete frees the storage. The browser
 // has no WebGPU here, so sets load on WASM (what is tested is storage, not the GPU).
 import { expect, test, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensurePythonWithOnnx } from '../scripts/test-tools.ts';
+import { statSync } from 'node:fs';
+import { tinySetWithExternalUnet } from '../src/test/external-data-set.ts';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
 import { startModelServer, type Fault, type ModelServer } from '../src/test/model-server.ts';
 
@@ -132,12 +129,8 @@ test('after a reload the downloaded set loads with zero network requests; Delete
 });
 
 test('a graph whose external data file is missing is named at load; once the file is there the set loads', async () => {
-  // The tiny set with its UNet's weights moved into unet/model.onnx_data by onnx's own writer, with
-  // its default threshold (small tensors such as shapes stay inline, as in real exports).
-  const root = join(mkdtempSync(join(tmpdir(), 'ext-set-')), 'set');
-  cpSync(SET, root, { recursive: true });
-  execFileSync(ensurePythonWithOnnx(), ['-c', `import onnx,sys; m=onnx.load(sys.argv[1]); onnx.save_model(m, sys.argv[1], save_as_external_data=True, all_tensors_to_one_file=True, location='model.onnx_data', size_threshold=1024)`, join(root, 'unet/model.onnx')]);
-  const ext = await startModelServer(root);
+  // The tiny set with its UNet's weights in unet/model.onnx_data, written by onnx's own writer.
+  const ext = await startModelServer(tinySetWithExternalUnet(SET));
   try {
     ext.faults.set('unet/model.onnx_data', '404');
     await addSet(ext.url);

@@ -154,6 +154,8 @@ test('3 and 6. two units at weights 1.0 and 0.5 give an image unlike either alon
   expect(params).toContain('Seed: 1234');
   expect(params).toContain('ControlNet 0: "Module: scribble, Model: scribble, Weight: 1,');
   expect(params).toContain('ControlNet 1: "Module: canny, Model: canny, Weight: 0.5,');
+  // For the record (and the closing notes): the whole studio after stacking two units.
+  await page.screenshot({ path: test.info().outputPath('studio-two-units.png') });
 });
 
 test('4. Cancel stops a 30-step generation within one step; the next Generate works', async () => {
@@ -235,6 +237,7 @@ test('pose editor: dragging a joint of the default figure re-renders the map; a 
   await pose.getByRole('slider', { name: 'Start' }).fill('0.9');
   await pose.getByRole('slider', { name: 'End' }).fill('0.1');
   await expect(pose.getByRole('alert')).toContainText('Start (0.9) is after End (0.1)');
+  await page.screenshot({ path: test.info().outputPath('studio-pose-editor.png') });
   const gallery = await galleryItems().count();
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Not generating. ControlNet unit 3: Start (0.9) is after End (0.1)' })).toBeVisible();

@@ -62,18 +62,14 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   previews: {},
   unitErrors: {},
   setRun: (patch) => set(patch),
-  setPreview: (unitId, preview) =>
-    set((s) => {
-      const previews = { ...s.previews };
-      if (preview) previews[unitId] = preview;
-      else delete previews[unitId];
-      return { previews };
-    }),
-  setUnitError: (unitId, message) =>
-    set((s) => {
-      const unitErrors = { ...s.unitErrors };
-      if (message) unitErrors[unitId] = message;
-      else delete unitErrors[unitId];
-      return { unitErrors };
-    }),
+  setPreview: (unitId, preview) => set((s) => ({ previews: withEntry(s.previews, unitId, preview) })),
+  setUnitError: (unitId, message) => set((s) => ({ unitErrors: withEntry(s.unitErrors, unitId, message) })),
 });
+
+/** A copy of a per-unit record with one entry set, or removed when the value is null. */
+function withEntry<V>(record: Record<string, V>, key: string, value: V | null): Record<string, V> {
+  const next = { ...record };
+  if (value === null) delete next[key];
+  else next[key] = value;
+  return next;
+}

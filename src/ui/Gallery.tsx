@@ -32,12 +32,22 @@ function GalleryEntry({ item, onOpen }: { item: GalleryItem; onOpen: () => void 
   );
 }
 
+function ControlMapThumb({ png, label }: { png: Blob; label: string }) {
+  const url = useObjectUrl(png);
+  return url ? <img src={url} alt={label} title={label} /> : null;
+}
+
 function LargeView({ item, onClose }: { item: GalleryItem; onClose: () => void }) {
   const url = useObjectUrl(item.png);
   return (
     <div role="dialog" aria-label="Image" className="large-view" onClick={onClose}>
       {url && <img src={url} alt={item.settings.prompt || 'generated image'} />}
       <pre>{item.parameters}</pre>
+      <div className="control-maps">
+        {item.controlMaps.map((m) => (
+          <ControlMapThumb key={m.unitIndex} png={m.png} label={`Control map of ControlNet ${m.unitIndex}`} />
+        ))}
+      </div>
       <button onClick={onClose}>Close</button>
     </div>
   );

@@ -1,5 +1,6 @@
 // The left panel: prompts and sampler settings, as A1111's txt2img tab has them.
-import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '../diffusion/schedulers/index.ts';
+import { SCHEDULER_LABELS } from '../diffusion/schedulers/index.ts';
+import { LabelledSelect } from './LabelledSelect.tsx';
 import { useStudio } from '../state/studio-store.ts';
 import { clamp, MAX_STEPS, randomSeed, SIZE_STEP, snapSize, MAX_SIZE } from '../state/settings.ts';
 import { ModelSetPanel } from './ModelSetPanel.tsx';
@@ -21,16 +22,7 @@ export function SettingsPanel() {
         Negative prompt
         <textarea aria-label="Negative prompt" rows={2} value={settings.negativePrompt} onChange={(e) => setSettings({ negativePrompt: e.target.value })} />
       </label>
-      <label>
-        Sampler
-        <select aria-label="Sampler" value={settings.sampler} onChange={(e) => setSettings({ sampler: e.target.value as SchedulerName })}>
-          {SCHEDULER_NAMES.map((n) => (
-            <option key={n} value={n}>
-              {SCHEDULER_LABELS[n]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabelledSelect label="Sampler" value={settings.sampler} options={SCHEDULER_LABELS} onChange={(sampler) => setSettings({ sampler })} />
       <div className="row">
         <NumberField label="Steps" value={settings.steps} min={1} max={MAX_STEPS} normalise={(v) => Math.round(clamp(v, 1, MAX_STEPS))} onCommit={(steps) => setSettings({ steps })} />
         <NumberField label="CFG scale" value={settings.cfgScale} min={1} max={30} step={0.5} normalise={(v) => clamp(v, 1, 30)} onCommit={(cfgScale) => setSettings({ cfgScale })} />

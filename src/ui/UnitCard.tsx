@@ -1,17 +1,15 @@
 // One ControlNet unit, laid out like A1111's: enable, preprocessor and its parameters,
 // model, weight, guidance start/end, control mode, resize mode, pixel perfect, Preview.
 import { useState } from 'react';
-import type { ControlMode } from '../diffusion/control-units.ts';
-import { RESIZE_MODE_LABELS, type ResizeMode } from '../preprocess/image-ops.ts';
+import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
 import { controlMap } from '../state/control-maps.ts';
 import { useEngineStore } from '../state/engine-store.ts';
 import { useStudio } from '../state/studio-store.ts';
-import { CONTROL_MODE_LABELS, pickModel, PREPROCESSOR_LABELS, unitProblem, type PreprocessorId, type Unit } from '../state/units.ts';
+import { CONTROL_MODE_LABELS, pickModel, PREPROCESSOR_LABELS, unitProblem, type Unit } from '../state/units.ts';
 import { errorText, usePngUrl } from './hooks.ts';
 import { PreprocessorParams } from './PreprocessorParams.tsx';
 import { Slider } from './Slider.tsx';
-
-const entries = <K extends string>(labels: Record<K, string>) => Object.entries(labels) as [K, string][];
+import { LabelledSelect } from './LabelledSelect.tsx';
 
 export function UnitCard({ unit, index, count }: { unit: Unit; index: number; count: number }) {
   const { updateUnit, removeUnit, moveUnit, selectUnit, setPreview, setUnitError } = useStudio();
@@ -63,23 +61,7 @@ export function UnitCard({ unit, index, count }: { unit: Unit; index: number; co
         <input type="checkbox" aria-label="Enabled" checked={unit.enabled} onChange={(e) => update({ enabled: e.target.checked })} />
         Enabled
       </label>
-      <label>
-        Preprocessor
-        <select
-          aria-label="Preprocessor"
-          value={unit.preprocessor}
-          onChange={(e) => {
-            const preprocessor = e.target.value as PreprocessorId;
-            update({ preprocessor, model: pickModel(preprocessor, models ?? [], unit.model) });
-          }}
-        >
-          {entries(PREPROCESSOR_LABELS).map(([id, label]) => (
-            <option key={id} value={id}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabelledSelect label="Preprocessor" value={unit.preprocessor} options={PREPROCESSOR_LABELS} onChange={(preprocessor) => update({ preprocessor, model: pickModel(preprocessor, models ?? [], unit.model) })} />
       <PreprocessorParams unit={unit} onChange={(patch) => update({ params: { ...unit.params, ...patch } })} />
       <label>
         Model
@@ -95,26 +77,8 @@ export function UnitCard({ unit, index, count }: { unit: Unit; index: number; co
       <Slider label="Weight" value={unit.weight} min={0} max={2} step={0.05} onChange={(weight) => update({ weight })} />
       <Slider label="Start" value={unit.start} min={0} max={1} step={0.01} onChange={(start) => update({ start })} />
       <Slider label="End" value={unit.end} min={0} max={1} step={0.01} onChange={(end) => update({ end })} />
-      <label>
-        Control mode
-        <select aria-label="Control mode" value={unit.controlMode} onChange={(e) => update({ controlMode: e.target.value as ControlMode })}>
-          {entries(CONTROL_MODE_LABELS).map(([id, label]) => (
-            <option key={id} value={id}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Resize mode
-        <select aria-label="Resize mode" value={unit.resizeMode} onChange={(e) => update({ resizeMode: e.target.value as ResizeMode })}>
-          {entries(RESIZE_MODE_LABELS).map(([id, label]) => (
-            <option key={id} value={id}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabelledSelect label="Control mode" value={unit.controlMode} options={CONTROL_MODE_LABELS} onChange={(controlMode) => update({ controlMode })} />
+      <LabelledSelect label="Resize mode" value={unit.resizeMode} options={RESIZE_MODE_LABELS} onChange={(resizeMode) => update({ resizeMode })} />
       <label className="check">
         <input type="checkbox" aria-label="Pixel perfect" checked={unit.pixelPerfect} onChange={(e) => update({ pixelPerfect: e.target.checked })} />
         Pixel perfect

@@ -1,10 +1,10 @@
 // The downloader against a real local HTTP server with injected faults, into a real folder.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStorage, DownloadError, DownloadQueue, downloadFile, isCached, type FileProgress, type RemoteFile } from './downloader.ts';
+import { checkStorage, DownloadError, DownloadQueue, downloadFile, fileStatuses, isCached, verifyFiles, type FileProgress, type RemoteFile } from './downloader.ts';
 import { folderStore } from '../../cli/fs-store.ts';
 import { startModelServer, type ModelServer } from '../../test/model-server.ts';
 
@@ -86,6 +86,58 @@ describe('model downloads', () => {
     const r = await downloadFile(store, file);
     expect(r.resumedFrom).toBeGreaterThan(0);
     expect(await isCached(store, file)).toBe(true);
+  });
+
+  it('cancel leaves a clean partial state: nothing counts as cached, and the retry resumes from the kept bytes', async () => {
+    const { store } = fresh();
+    const file = remote('unet/model.onnx');
+    const abort = new AbortController();
+    const err = await downloadFile(store, file, { signal: abort.signal, onProgress: () => abort.abort() }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toMatch(/Download of tiny\/unet\/model.onnx cancelled at \d+ bytes; they are kept/);
+    expect(await isCached(store, file)).toBe(false);
+    const kept = (await store.size(`${file.path}.part`))!;
+    expect(kept).toBeGreaterThan(0);
+    const r = await downloadFile(store, file);
+    expect(r.resumedFrom).toBe(kept);
+    expect(r.fetchedBytes).toBe(file.size! - kept);
+    expect(await isCached(store, file)).toBe(true);
+  });
+
+  it('without a manifest hash, checks the hub sha256 (X-Linked-Etag) and refuses a corrupt body', async () => {
+    const { store } = fresh();
+    const file = { ...remote('vae_decoder/model.onnx'), size: null, sha256: null };
+    server.faults.set('vae_decoder/model.onnx', 'corrupt');
+    const err = await downloadFile(store, file).catch((e: Error) => e);
+    server.faults.delete('vae_decoder/model.onnx');
+    expect((err as Error).message).toMatch(/tiny\/vae_decoder\/model.onnx is corrupt: its sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}/);
+    expect(await isCached(store, file)).toBe(false);
+    await downloadFile(store, file);
+    expect(await isCached(store, file)).toBe(true);
+  });
+
+  it('reports each file as cached, partial, missing or corrupt; verify finds changed bytes and deletes them', async () => {
+    const { dir, store } = fresh();
+    const [good, cut, absent, tampered] = ['text_encoder/model.onnx', 'unet/model.onnx', 'vae_encoder/model.onnx', 'vae_decoder/model.onnx'].map(remote);
+    await downloadFile(store, good!);
+    await downloadFile(store, { ...tampered!, sha256: null });
+    server.faults.set('unet/model.onnx', 'cut');
+    await downloadFile(store, cut!).catch(() => null);
+    server.faults.clear();
+    const short = { ...good!, path: 'tiny/short.onnx' };
+    await downloadFile(store, { ...short, size: null, sha256: null });
+    const statuses = await fileStatuses(store, [good!, cut!, absent!, { ...short, size: short.size! + 1 }]);
+    expect(statuses.map((f) => f.status)).toEqual(['cached', 'partial', 'missing', 'corrupt']);
+    expect(statuses[1]!.stored).toBeGreaterThan(0);
+
+    // Flip one byte of a stored file: verify (against the hash recorded at download) deletes it.
+    const path = join(dir, tampered!.path);
+    const bytes = readFileSync(path);
+    bytes[10] = bytes[10]! ^ 0xff;
+    writeFileSync(path, bytes);
+    const result = await verifyFiles(store, [good!, { ...tampered!, sha256: null }]);
+    expect(result).toEqual({ checked: 2, corrupt: [tampered!.path], unverifiable: [] });
+    expect(existsSync(path)).toBe(false);
   });
 
   it('deletes a file whose sha256 is wrong and names it', async () => {
