@@ -233,6 +233,9 @@ test('pose editor: dragging a joint of the default figure re-renders the map; a 
   await page.mouse.move(x0 + 0.8 * 64 * scale, y0 + 0.3 * 64 * scale, { steps: 5 });
   await page.mouse.up();
   await expect.poll(async () => decodePngImage(await pngOf(img)).data.some((v, i) => v !== before.data[i])).toBe(true);
+  // Moving a joint is not drawing: the unit's canvas has no stroke to undo.
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+  await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0.6');
 
   await pose.getByRole('slider', { name: 'Start' }).fill('0.9');
   await pose.getByRole('slider', { name: 'End' }).fill('0.1');

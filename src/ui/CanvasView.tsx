@@ -61,7 +61,8 @@ export function CanvasView() {
     return stagePoint(p.x, p.y);
   };
   const onDown = (e: Konva.KonvaEventObject<MouseEvent>) => {
-    if (!unit) return;
+    // Dragging a pose joint moves the joint; it never draws.
+    if (!unit || e.target.name() === 'joint') return;
     if (spaceHeld.current || e.evt.button === 1) return setTool(panStart(view, pointer(e)));
     if (e.evt.button === 0) setTool(pointerDown(tools, stageToDoc(view, pointer(e))).state);
   };

@@ -29,8 +29,8 @@ export function SettingsPanel() {
       </div>
       <div className="row">
         <NumberField label="Seed" value={settings.seed} min={0} max={MAX_SEED} normalise={(v) => Math.round(clamp(v, 0, MAX_SEED))} onCommit={(seed) => setSettings({ seed })} />
-        <button type="button" aria-label="Randomise seed" title="Randomise seed" onClick={() => setSettings({ seed: randomSeed() })}>
-          🎲
+        <button type="button" title="Pick a random seed" onClick={() => setSettings({ seed: randomSeed() })}>
+          Randomise seed
         </button>
       </div>
       <div className="row">
