@@ -9,7 +9,7 @@ import { toNormalControlOrder } from '../preprocess/normal.ts';
 import { drawSkeletons, type Skeleton } from '../preprocess/pose.ts';
 import { PREPROCESSOR_MODELS } from '../models/preprocessor-models.ts';
 import { rasterizeSource } from '../canvas/rasterize.ts';
-import { hasSource, PREPROCESSOR_LABELS, type Unit } from './units.ts';
+import { DEFAULT_PARAMS, hasSource, PREPROCESSOR_LABELS, type Unit } from './units.ts';
 import type { ControlPreview } from './run-slice.ts';
 
 export interface MapTarget {
@@ -62,7 +62,7 @@ function requestFor(unit: Unit, image: Rgba, target: MapTarget): PreprocessReque
     case 'normal':
       return { kind: 'depth', modelUrl: modelUrl(p.depthModel), resolution: 518, image, backend, fit };
     case 'openpose':
-      return { kind: 'pose', modelUrl: modelUrl('tiny-pose'), image, backend, fit };
+      return { kind: 'pose', modelUrl: modelUrl(p.poseModel ?? DEFAULT_PARAMS.poseModel), image, backend, fit };
     case 'none':
       throw new Error('"none" has no preprocessor request.');
   }

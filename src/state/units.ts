@@ -47,8 +47,9 @@ export interface PreprocessorParams {
   houghMaxGap: number;
   xdogThreshold: number;
   normalBgThreshold: number;
-  /** A preprocessor model id from PREPROCESSOR_MODELS. */
+  /** Preprocessor model ids from PREPROCESSOR_MODELS. */
   depthModel: string;
+  poseModel: string;
 }
 
 export const DEFAULT_PARAMS: PreprocessorParams = {
@@ -60,6 +61,7 @@ export const DEFAULT_PARAMS: PreprocessorParams = {
   xdogThreshold: 32,
   normalBgThreshold: 0.4,
   depthModel: 'tiny-depth',
+  poseModel: 'tiny-pose',
 };
 
 export interface PlacedImage {

@@ -27,20 +27,28 @@ export function PreprocessorParams({ unit, onChange }: { unit: Unit; onChange: (
     case 'depth':
       return (
         <>
-          <label>
-            Depth model
-            <select aria-label="Depth model" value={p.depthModel} onChange={(e) => onChange({ depthModel: e.target.value })}>
-              {PREPROCESSOR_MODELS.filter((m) => m.kind === 'depth').map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.id}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ModelChoice label="Depth model" kind="depth" value={p.depthModel} onChange={(depthModel) => onChange({ depthModel })} />
           {unit.preprocessor === 'normal' && <Slider label="Normal background threshold" value={p.normalBgThreshold} min={0} max={1} step={0.01} onChange={(normalBgThreshold) => onChange({ normalBgThreshold })} />}
         </>
       );
+    case 'openpose':
+      return <ModelChoice label="Pose model" kind="pose" value={p.poseModel ?? 'tiny-pose'} onChange={(poseModel) => onChange({ poseModel })} />;
     default:
       return null;
   }
+}
+
+function ModelChoice({ label, kind, value, onChange }: { label: string; kind: 'depth' | 'pose'; value: string; onChange: (id: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+        {PREPROCESSOR_MODELS.filter((m) => m.kind === kind).map((m) => (
+          <option key={m.id} value={m.id}>
+            {m.id}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
