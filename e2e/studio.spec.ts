@@ -263,3 +263,36 @@ test('a crashed worker restarts the engine with a message; units and gallery are
   await expect(unit(2).getByRole('alert')).toHaveCount(0);
   await expect(unit(2).getByRole('img', { name: 'Control map preview' })).toBeVisible();
 });
+
+test('a pasted image lands on the selected unit, the Move tool drags it, and undo walks back both', async () => {
+  // A unit of its own: a stroke, then the pasted image over it.
+  await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
+  await page.getByRole('button', { name: 'Brush' }).click();
+  await drag([0.2, 0.5], [0.8, 0.5]);
+  await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0');
+  await page.waitForTimeout(200);
+  const strokes = await shot();
+  const bytes = [...readFileSync(BIRD)];
+  await page.evaluate((b) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(b)], 'bird.png', { type: 'image/png' }));
+    window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+  }, bytes);
+  await expect.poll(async () => (await shot()).equals(strokes)).toBe(false);
+  await page.waitForTimeout(300);
+  const placed = await shot();
+
+  await page.getByRole('button', { name: 'Move image' }).click();
+  const box = (await canvas().boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 20, { steps: 6 });
+  await page.mouse.up();
+  await page.keyboard.press('b');
+  await expect.poll(async () => (await shot()).equals(placed)).toBe(false);
+
+  await page.keyboard.press('Control+z');
+  await expectCanvas(placed);
+  await page.keyboard.press('Control+z');
+  await expectCanvas(strokes);
+});

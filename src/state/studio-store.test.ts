@@ -48,6 +48,24 @@ describe('studio store', () => {
     expect(s().units[0]!.source.present.strokes).toEqual([stroke(1), stroke(2)]);
   });
 
+  it('placing and moving an image are undoable; the canvas takes the size of the image', () => {
+    const s = () => useStudio.getState();
+    s().addUnit(MODELS);
+    const id = s().units[0]!.id;
+    s().addStroke(id, stroke(1));
+    const blob = new Blob(['png bytes']);
+    s().placeImage(id, { blob, name: 'bird.png', width: 564, height: 846, x: 0, y: 0, scale: 1 });
+    s().moveImage(id, { x: 20, y: -10, scale: 0.5 });
+    const src = () => s().units[0]!.source.present;
+    expect([src().width, src().height, src().strokes]).toEqual([564, 846, []]);
+    expect(src().image).toMatchObject({ x: 20, y: -10, scale: 0.5 });
+    s().undo(id);
+    expect(src().image).toMatchObject({ x: 0, y: 0, scale: 1 });
+    s().undo(id);
+    expect(src().image).toBeNull();
+    expect(src().strokes).toEqual([stroke(1)]);
+  });
+
   it('every source or settings change bumps the input revision (live mode listens to it)', () => {
     const s = () => useStudio.getState();
     s().addUnit(MODELS);
