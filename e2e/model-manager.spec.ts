@@ -1,7 +1,8 @@
 // The model manager as a person uses it, against a local server that injects faults: each
 // fault shows its specific error, nothing half-written counts as cached, and a retry after
 // the fault clears succeeds. Then: resume with Range, a wrong model kind refused at load, a
-// reload loads from OPFS with zero network requests, and Delete frees the storage. The browser
+// reload loads from OPFS with zero network requests, Delete frees the storage, and a local folder
+// (file input) loads and generates, or is refused without model_index.json. The browser
 // has no WebGPU here, so sets load on WASM (what is tested is storage, not the GPU).
 import { expect, test, type Page } from '@playwright/test';
 import { statSync } from 'node:fs';
@@ -148,4 +149,25 @@ test('a graph whose external data file is missing is named at load; once the fil
   } finally {
     await ext.close();
   }
+});
+
+test('a model folder chosen through the file input loads and generates', async ({ page: fresh }) => {
+  const page = fresh;
+  await page.goto('/');
+  await page.getByLabel('Load model folder').setInputFiles(SET);
+  const loaded = page.getByRole('status', { name: 'Loaded model set' });
+  await expect(loaded).toContainText('Loaded tiny-sd15', { timeout: 120_000 });
+  await expect(loaded).toContainText('ControlNets: canny, scribble, zero-init');
+  const pixels = await page.evaluate(async () => {
+    const r = await globalThis.controlnetStudio.engine.generate({ prompt: 'a cat', negativePrompt: '', steps: 1, cfgScale: 1, seed: 1, width: 64, height: 64, sampler: 'ddim', units: [] });
+    return r.image.data.length;
+  });
+  expect(pixels).toBe(64 * 64 * 4);
+});
+
+test('a folder without model_index.json is refused with a clear message', async ({ page: fresh }) => {
+  const page = fresh;
+  await page.goto('/');
+  await page.getByLabel('Load model folder').setInputFiles(`${SET}/unet`);
+  await expect(page.getByRole('alert').filter({ hasText: 'The folder has no model_index.json' })).toBeVisible();
 });

@@ -84,21 +84,4 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
   expect(freed).toEqual([]);
 });
 
-test('a model folder chosen through the file input loads and generates', async ({ page }) => {
-  await openStudio(page);
-  await page.getByLabel('Load model folder').setInputFiles(SET);
-  const loaded = page.getByRole('status', { name: 'Loaded model set' });
-  await expect(loaded).toContainText('Loaded tiny-sd15', { timeout: 120_000 });
-  await expect(loaded).toContainText('ControlNets: canny, scribble, zero-init');
-  const pixels = await page.evaluate(async () => {
-    const r = await globalThis.controlnetStudio.engine.generate({ prompt: 'a cat', negativePrompt: '', steps: 1, cfgScale: 1, seed: 1, width: 64, height: 64, sampler: 'ddim', units: [] });
-    return r.image.data.length;
-  });
-  expect(pixels).toBe(64 * 64 * 4);
-});
-
-test('a folder without model_index.json is refused with a clear message', async ({ page }) => {
-  await openStudio(page);
-  await page.getByLabel('Load model folder').setInputFiles(`${SET}/unet`);
-  await expect(page.getByRole('alert')).toContainText('The folder has no model_index.json');
-});
+// Loading a local folder (file input, missing model_index.json) is tested in model-manager.spec.ts.
