@@ -10,12 +10,9 @@ export interface SettingsSlice {
   settings: Settings;
   tools: ToolSettings;
   overlayOpacity: number;
-  /** The model set to load at start: a URL, "opfs:<id>" or null for the bundled tiny set. */
-  modelSetUrl: string | null;
   setSettings(patch: Partial<Settings>): void;
   setTools(patch: Partial<ToolSettings>): void;
   setOverlayOpacity(v: number): void;
-  setModelSetUrl(url: string | null): void;
   /** Sets the person added by address, with the files their model_index.json names. */
   customSets: RemoteSet[];
   addCustomSet(set: RemoteSet): void;
@@ -34,11 +31,9 @@ export const createSettingsSlice: StateCreator<StudioState, [], [], SettingsSlic
   settings: DEFAULT_SETTINGS,
   tools: { tool: 'brush', size: 6, color: 'black' },
   overlayOpacity: 0.5,
-  modelSetUrl: null,
   setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
   setTools: (patch) => set((s) => ({ tools: { ...s.tools, ...patch } })),
   setOverlayOpacity: (overlayOpacity) => set({ overlayOpacity }),
-  setModelSetUrl: (modelSetUrl) => set({ modelSetUrl }),
   customSets: [],
   addCustomSet: (added) => set((s) => ({ customSets: [...s.customSets.filter((c) => c.id !== added.id), added] })),
   removeCustomSet: (id) => set((s) => ({ customSets: s.customSets.filter((c) => c.id !== id) })),

@@ -8,7 +8,7 @@ import { encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
 import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
 import { useEngineStore } from './engine-store.ts';
-import { controlMap, moduleName } from './control-maps.ts';
+import { controlMap, moduleName, previewKey } from './control-maps.ts';
 import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
 import { useStudio } from './studio-store.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
@@ -47,9 +47,16 @@ async function unitMaps(engine: Engine, units: Unit[], settings: Settings, signa
   const gpu = !!useEngineStore.getState().device?.gpu;
   const out = [];
   const numbers = useStudio.getState().units.map((u) => u.id);
+  const target = { width: settings.width, height: settings.height, gpu };
   for (const unit of units) {
+    // A preview made from these very inputs (by Preview, or the last run) is the map: don't preprocess again.
+    const current = useStudio.getState().previews[unit.id];
+    if (current && current.key === previewKey(unit, target)) {
+      out.push({ unit, map: current.map });
+      continue;
+    }
     try {
-      const preview = await controlMap(engine, unit, { width: settings.width, height: settings.height, gpu }, signal);
+      const preview = await controlMap(engine, unit, target, signal);
       useStudio.getState().setPreview(unit.id, preview);
       out.push({ unit, map: preview.map });
     } catch (err) {

@@ -11,7 +11,7 @@ import type { Unit } from './units.ts';
 
 export type StudioState = SettingsSlice & UnitsSlice & GallerySlice & RunSlice;
 
-type Persisted = Pick<StudioState, 'settings' | 'tools' | 'overlayOpacity' | 'modelSetUrl' | 'customSets' | 'units' | 'selectedUnitId' | 'gallery'>;
+type Persisted = Pick<StudioState, 'settings' | 'tools' | 'overlayOpacity' | 'customSets' | 'units' | 'selectedUnitId' | 'gallery'>;
 
 /**
  * Whether the studio is saved. A store of its own: the persist middleware writes after every
@@ -39,7 +39,6 @@ export const useStudio = create<StudioState>()(
         settings: s.settings,
         tools: s.tools,
         overlayOpacity: s.overlayOpacity,
-        modelSetUrl: s.modelSetUrl,
         customSets: s.customSets,
         units: s.units,
         selectedUnitId: s.selectedUnitId,

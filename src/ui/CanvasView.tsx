@@ -27,7 +27,7 @@ export function CanvasView() {
   const tools = useStudio((s) => s.tools);
   const opacity = useStudio((s) => s.overlayOpacity);
   const preview = useStudio((s) => (unit ? s.previews[unit.id] : undefined));
-  const { addStroke, moveImage } = useStudio();
+  const { addStroke, moveImage } = useStudio.getState(); // actions are stable; no subscription
   const settings = useStudio((s) => s.settings);
   const inputError = useStudio((s) => s.inputError);
   const inputRevision = useStudio((s) => s.inputRevision);

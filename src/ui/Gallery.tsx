@@ -17,7 +17,7 @@ function download(item: GalleryItem) {
 
 function GalleryEntry({ item, onOpen }: { item: GalleryItem; onOpen: () => void }) {
   const url = useObjectUrl(item.png);
-  const { deleteFromGallery, useSettingsOf } = useStudio();
+  const { deleteFromGallery, useSettingsOf } = useStudio.getState(); // actions are stable; no subscription
   return (
     <li aria-label={`Image, seed ${item.settings.seed}`}>
       <button className="thumb" onClick={onOpen} aria-label={`Open image, seed ${item.settings.seed}`}>

@@ -1,5 +1,6 @@
 // Generate, Cancel, the progress bar with per-step time and ETA, the latent preview, and
 // what the last run said. In live mode, the last finished live image stays until the next.
+import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../state/studio-store.ts';
 import { cancelRun, generateNow } from '../state/run-controller.ts';
 import { usePngUrl } from './hooks.ts';
@@ -7,7 +8,9 @@ import { usePngUrl } from './hooks.ts';
 const seconds = (ms: number | null) => (ms === null ? '…' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 export function GenerateBar() {
-  const { running, progress, runMessage, latentPreview, liveImage, live, settings } = useStudio();
+  const { running, progress, runMessage, latentPreview, liveImage, live, liveMode } = useStudio(
+    useShallow((s) => ({ running: s.running, progress: s.progress, runMessage: s.runMessage, latentPreview: s.latentPreview, liveImage: s.liveImage, live: s.live, liveMode: s.settings.liveMode })),
+  );
   const latentUrl = usePngUrl(running ? latentPreview : null);
   const liveUrl = usePngUrl(liveImage);
   return (
@@ -36,7 +39,7 @@ export function GenerateBar() {
       )}
       <div className="previews">
         {latentUrl && <img className="pixelated" src={latentUrl} alt="Latent preview" />}
-        {settings.liveMode && (
+        {liveMode && (
           <figure>
             {liveUrl ? <img className="pixelated" src={liveUrl} alt="Live result" data-revision={live.shownRevision ?? ''} /> : <span>Live mode: draw or change a setting.</span>}
             <figcaption data-testid="live-stats">

@@ -21,7 +21,7 @@ interface Transfer {
 function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void }) {
   const engine = useEngineStore((s) => s.engine);
   const loadSet = useEngineStore((s) => s.loadSet);
-  const { adoptModels, removeCustomSet } = useStudio();
+  const { adoptModels, removeCustomSet } = useStudio.getState(); // actions are stable; no subscription
   const [status, setStatus] = useState<SetStatus | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [transfer, setTransfer] = useState<Transfer | null>(null);

@@ -15,7 +15,8 @@ export function Toolbar({ onFitView }: { onFitView: () => void }) {
   const tools = useStudio((s) => s.tools);
   const setTools = useStudio((s) => s.setTools);
   const unit = useStudio(selectedUnit);
-  const { undo, redo, clearSource, overlayOpacity, setOverlayOpacity } = useStudio();
+  const { undo, redo, clearSource, setOverlayOpacity } = useStudio.getState(); // actions are stable; no subscription
+  const overlayOpacity = useStudio((s) => s.overlayOpacity);
   const fileInput = useRef<HTMLInputElement>(null);
   const history = unit?.source;
 

@@ -12,7 +12,7 @@ import { Slider } from './Slider.tsx';
 import { LabelledSelect } from './LabelledSelect.tsx';
 
 export function UnitCard({ unit, index, count }: { unit: Unit; index: number; count: number }) {
-  const { updateUnit, removeUnit, moveUnit, selectUnit, setPreview, setUnitError } = useStudio();
+  const { updateUnit, removeUnit, moveUnit, selectUnit, setPreview, setUnitError } = useStudio.getState(); // actions are stable; no subscription
   const selected = useStudio((s) => s.selectedUnitId === unit.id);
   const preview = useStudio((s) => s.previews[unit.id]);
   const runError = useStudio((s) => s.unitErrors[unit.id]);
