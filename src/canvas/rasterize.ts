@@ -4,7 +4,7 @@
 import { decodeImageFile } from './image-file.ts';
 import { drawStroke } from './strokes.ts';
 import type { Rgba } from '../preprocess/image-ops.ts';
-import type { PlacedImage, UnitSource } from '../state/units.ts';
+import type { PlacedImage, UnitSource } from './source.ts';
 
 export const PAPER = '#ffffff';
 

@@ -1,7 +1,7 @@
 // A model set read from a folder on disk (the CLI's and Node tests' SetSource).
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SetSource } from '../models/load-set.ts';
+import type { SetSource } from '../models/set-source.ts';
 
 export function folderSource(dir: string): SetSource {
   return {

@@ -3,7 +3,7 @@
 import ort from 'onnxruntime-node';
 import type { DeviceTensor, Feed, Session } from '../diffusion/session.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
-import { ModelLoadError } from '../gpu/errors.ts';
+import { ModelLoadError } from '../diffusion/errors.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
 
 class NodeTensor implements DeviceTensor {

@@ -10,3 +10,8 @@ export class CancelledError extends Error {
 export class ModelContractError extends Error {
   override name = 'ModelContractError';
 }
+
+/** A model file is missing, corrupt or not the graph its slot expects. */
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}

@@ -5,8 +5,9 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { ModelLoadError } from './errors.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
 import type { DeviceTensor, Feed, Session } from '../diffusion/session.ts';
+import type { ExecutionProvider } from '../models/unet-variant.ts';
 
-export type ExecutionProvider = 'webgpu' | 'wasm';
+export type { ExecutionProvider };
 
 /** One row per provider: what onnxruntime-web is told, and where outputs live. */
 const PROVIDERS: Record<ExecutionProvider, { ep: string; outputLocation: 'gpu-buffer' | 'cpu' }> = {

@@ -1,7 +1,9 @@
 // The Engine interface: implemented inside the worker by the real engine and on the
 // main thread by EngineClient, which forwards calls as messages. The UI codes against this.
 import type { GpuInfo } from './device.ts';
-import type { ExecutionProvider } from './backend.ts';
+import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
+
+export type { UnetVariantChoice };
 import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
@@ -37,13 +39,6 @@ export interface SelfTestOptions {
   modelSetUrl: string;
   /** Latent size of the test sample (image size ÷ 8). */
   latentSize: number;
-}
-
-export interface UnetVariantChoice {
-  file: string;
-  provider: ExecutionProvider;
-  precision: 'fp16' | 'fp32';
-  notice: string | null;
 }
 
 export interface ProviderRun {

@@ -1,8 +1,8 @@
 // Typed engine errors. They cross the worker boundary as {name, message} and are
 // rebuilt here by name, so callers can branch with instanceof on either side.
-import { CancelledError, ModelContractError } from '../diffusion/errors.ts';
+import { CancelledError, ModelContractError, ModelLoadError } from '../diffusion/errors.ts';
 
-export { CancelledError, ModelContractError };
+export { CancelledError, ModelContractError, ModelLoadError };
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -18,10 +18,6 @@ export class DeviceLostError extends EngineError {
 /** The worker died; the client can start a new one. */
 export class EngineCrashedError extends EngineError {
   override name = 'EngineCrashedError';
-}
-/** A model file is missing, corrupt or not the graph its slot expects. */
-export class ModelLoadError extends EngineError {
-  override name = 'ModelLoadError';
 }
 
 const KNOWN: Record<string, new (message: string) => Error> = {

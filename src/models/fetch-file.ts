@@ -1,6 +1,6 @@
 // Plain HTTP fetch of a model-set file, with errors that name the file and the fix.
 // (Resumable OPFS-cached downloads build on this for the real, multi-GB sets.)
-import { ModelLoadError } from '../gpu/errors.ts';
+import { ModelLoadError } from '../diffusion/errors.ts';
 
 export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   let res: Response;
@@ -24,7 +24,7 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T
 }
 
 /** A model set served over HTTP(S) at `base` (the tiny set, or a user's URL). */
-export function urlSource(base: string, signal?: AbortSignal): import('./load-set.ts').SetSource {
+export function urlSource(base: string, signal?: AbortSignal): import('./set-source.ts').SetSource {
   const root = base.replace(/\/$/, '');
   return {
     read: (path) => fetchBytes(`${root}/${path}`, signal),

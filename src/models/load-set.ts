@@ -6,31 +6,10 @@ import { checkControlNet, checkTextEncoder, checkUnet, checkVaeDecoder, checkVae
 import type { PipelineModels } from '../diffusion/pipeline.ts';
 import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
-import { ModelLoadError } from '../gpu/errors.ts';
+import { ModelLoadError } from '../diffusion/errors.ts';
 import { planMemory } from './memory-plan.ts';
 import { externalDataReferences } from './external-data.ts';
-
-export interface ModelIndex {
-  vae_encoder?: unknown;
-  controlnet_studio?: { controlnets?: string[]; unet_fp16?: string | null };
-}
-
-export interface SetSource {
-  /** Reads a file of the set by its path inside the set, e.g. "unet/model.onnx". */
-  read(path: string): Promise<Uint8Array>;
-  /** True when the set has this file (for optional parts). */
-  has(path: string): Promise<boolean>;
-  /** The file's size in bytes without reading it, when the source can tell (for the memory plan). */
-  size?(path: string): Promise<number | null>;
-}
-
-export interface ExternalData {
-  path: string;
-  data: Uint8Array;
-}
-
-/** External weight files a graph may name beside it (optimum/diffusers exports over 2 GB): "<graph>_data" or weights.pb. */
-export const externalDataNames = (graphFile: string) => [`${graphFile.split('/').pop()}_data`, 'weights.pb'];
+import { externalDataNames, readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
 
 export interface LoadOptions {
   createSession(bytes: Uint8Array, label: string, role: string, externalData: ExternalData[]): Promise<Session>;
@@ -53,10 +32,6 @@ export interface SetCapabilities {
 }
 
 const decodeText = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-export async function readModelIndex(source: SetSource): Promise<ModelIndex> {
-  return JSON.parse(decodeText(await source.read('model_index.json'))) as ModelIndex;
-}
 
 export async function loadModelSet(source: SetSource, opts: LoadOptions): Promise<{ models: PipelineModels; capabilities: SetCapabilities }> {
   const index = await readModelIndex(source);

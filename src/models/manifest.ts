@@ -4,7 +4,7 @@
 // unknown, and then the hub's own hash (X-Linked-Etag) and Content-Length are checked.
 // Users add any set by Hugging Face repo id or base URL: its model_index.json names the files.
 import { fetchJson } from './fetch-file.ts';
-import { externalDataNames, type ModelIndex } from './load-set.ts';
+import { externalDataNames, type ModelIndex } from './set-source.ts';
 import { setFiles } from './set-files.ts';
 import type { RemoteFile } from './download/downloader.ts';
 

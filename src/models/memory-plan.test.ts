@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planMemory } from './memory-plan.ts';
-import type { SetSource } from './load-set.ts';
+import type { SetSource } from './set-source.ts';
 
 const GiB = 1024 ** 3;
 const source = (sizes: Record<string, number>): SetSource => ({

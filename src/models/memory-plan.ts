@@ -2,7 +2,7 @@
 // and whether they can fit. onnxruntime-web copies a model into the wasm32 heap (4 GiB in
 // all) before uploading it, a graph file without external data must stay under
 // protobuf's 2 GiB, and one weight tensor must fit the GPU's largest buffer.
-import { externalDataNames, type SetSource } from './load-set.ts';
+import { externalDataNames, type SetSource } from './set-source.ts';
 
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
 export const PROTOBUF_LIMIT = 2 * 1024 ** 3;

@@ -2,7 +2,7 @@
 // so a downloaded set loads without a single network request.
 import type { FileStore } from './download/file-store.ts';
 import type { RemoteFile } from './download/downloader.ts';
-import type { ModelIndex, SetSource } from './load-set.ts';
+import type { ModelIndex, SetSource } from './set-source.ts';
 
 /** Every file a set in the diffusers ONNX layout needs, from its model_index.json. */
 export function setFiles(index: ModelIndex, baseUrl: string, setId: string): RemoteFile[] {

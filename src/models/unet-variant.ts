@@ -1,7 +1,16 @@
 // Which UNet file runs where. onnxruntime-web refuses fp16 graphs on a WebGPU device
 // without shader-f16 ("requires f16 but the device does not support it"), so such a
 // device gets the fp32 variant, or WASM when the set has only fp16.
-import type { UnetVariantChoice } from '../gpu/engine.ts';
+
+/** Where a graph runs: onnxruntime-web's WebGPU EP, or its CPU (WASM) backend. */
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+export interface UnetVariantChoice {
+  file: string;
+  provider: ExecutionProvider;
+  precision: 'fp16' | 'fp32';
+  notice: string | null;
+}
 
 export interface VariantInput {
   webgpu: boolean;

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { EngineClient } from '../gpu/client.ts';
 import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions } from '../gpu/engine.ts';
 import { fetchJson } from '../models/fetch-file.ts';
-import type { ModelIndex } from '../models/load-set.ts';
+import type { ModelIndex } from '../models/set-source.ts';
 
 /** The bundled tiny set: loaded when Generate is pressed with no set chosen. */
 export const TINY_SET_URL = `${import.meta.env.BASE_URL}models/tiny-sd15`;

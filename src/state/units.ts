@@ -5,7 +5,9 @@ import type { ControlMode } from '../diffusion/control-units.ts';
 import type { ResizeMode } from '../preprocess/image-ops.ts';
 import type { Skeleton } from '../preprocess/pose.ts';
 import { initHistory, type History } from '../canvas/history.ts';
-import type { Stroke } from '../canvas/strokes.ts';
+import type { UnitSource } from '../canvas/source.ts';
+
+export type { PlacedImage, UnitSource } from '../canvas/source.ts';
 
 export type PreprocessorId = 'none' | 'canny' | 'mlsd' | 'scribble' | 'scribble_xdog' | 'depth' | 'normal' | 'openpose';
 
@@ -63,26 +65,6 @@ export const DEFAULT_PARAMS: PreprocessorParams = {
   depthModel: 'tiny-depth',
   poseModel: 'tiny-pose',
 };
-
-export interface PlacedImage {
-  /** The file as dropped: kept (in IndexedDB) so a reload decodes the same pixels. */
-  blob: Blob;
-  name: string;
-  width: number;
-  height: number;
-  /** Placement in document pixels: moved and scaled on the canvas. */
-  x: number;
-  y: number;
-  scale: number;
-}
-
-/** What a unit's canvas holds; one undo step is one change to it. */
-export interface UnitSource {
-  width: number;
-  height: number;
-  image: PlacedImage | null;
-  strokes: Stroke[];
-}
 
 export interface Unit {
   id: string;
