@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
 import { generateSet, TINY_OUT } from './generate.ts';
-import { TINY } from './config.ts';
+import { TINY } from '../../src/convert/presets.ts';
 import { writeFileSync } from 'node:fs';
 
 const stampPath = join(TINY_OUT, STAMP_FILE);
@@ -13,6 +13,6 @@ if (have === want) {
   console.log(`tiny model set is up to date (${TINY_OUT})`);
 } else {
   console.log(have ? 'tiny model set is stale; regenerating' : 'tiny model set is missing; generating');
-  generateSet(TINY, TINY_OUT);
+  await generateSet(TINY, TINY_OUT);
   writeFileSync(stampPath, want + '\n');
 }

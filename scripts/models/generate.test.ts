@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { generateSet } from './generate.ts';
-import { TINY } from './config.ts';
+import { TINY } from '../../src/convert/presets.ts';
 import { ensurePythonWithOnnx } from '../test-tools.ts';
 
 let dir: string;
@@ -35,9 +35,9 @@ function tensor(type: 'float32' | 'int64' | 'int32', dims: number[], fill: (i: n
   return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => fill(i)), dims);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tiny-sd15-'));
-  generateSet(TINY, dir, () => {});
+  await generateSet(TINY, dir, () => {});
 });
 
 describe('tiny model set', () => {
@@ -66,9 +66,9 @@ describe('tiny model set', () => {
     expect(total).toBeLessThan(20 * 1024 * 1024);
   });
 
-  it('is deterministic: a second run writes identical bytes', () => {
+  it('is deterministic: a second run writes identical bytes', async () => {
     const again = mkdtempSync(join(tmpdir(), 'tiny-sd15-again-'));
-    generateSet(TINY, again, () => {});
+    await generateSet(TINY, again, () => {});
     for (const g of graphs()) expect(readFileSync(join(again, g)).equals(readFileSync(modelPath(g))), g).toBe(true);
   });
 
@@ -95,7 +95,7 @@ describe('tiny model set', () => {
     const unet = await ort.InferenceSession.create(modelPath('unet/model.onnx'));
     const residualInputs = unet.inputMetadata.slice(3);
     expect(residualInputs.map((m) => m.name)).toEqual([...Array.from({ length: 12 }, (_, i) => `down_block_additional_residual_${i}`), 'mid_block_additional_residual']);
-    for (const name of TINY.controlnets.map((c) => c.name)) {
+    for (const name of TINY.controlnets.map((c: { name: string }) => c.name)) {
       const cn = await ort.InferenceSession.create(modelPath(`controlnet/${name}/model.onnx`));
       expect(cn.inputNames).toEqual(['sample', 'timestep', 'encoder_hidden_states', 'controlnet_cond', 'conditioning_scale']);
       expect(cn.outputNames).toEqual([...Array.from({ length: 12 }, (_, i) => `down_block_res_samples_${i}`), 'mid_block_res_sample']);
@@ -111,7 +111,7 @@ describe('tiny model set', () => {
     const text = await ort.InferenceSession.create(modelPath('text_encoder/model.onnx'));
     const ids = tensor('int32', [batch, 77], (i) => (i % 77 === 0 ? 768 : i % 77 < 4 ? 40 + i : 769));
     const { last_hidden_state: context } = await text.run({ input_ids: ids });
-    expect(context!.dims).toEqual([batch, 77, TINY.textDim]);
+    expect(context!.dims).toEqual([batch, 77, TINY.arch.text.hidden]);
 
     const sample = tensor('float32', [batch, 4, lh, lw], (i) => Math.sin(i));
     const timestep = tensor('int64', [1], () => 500);
@@ -140,7 +140,7 @@ describe('tiny model set', () => {
     const feeds = {
       sample: tensor('float32', [1, 4, 8, 8], (i) => Math.cos(i)),
       timestep: tensor('int64', [1], () => 321),
-      encoder_hidden_states: tensor('float32', [1, 77, TINY.textDim], (i) => Math.sin(i * 0.1)),
+      encoder_hidden_states: tensor('float32', [1, 77, TINY.arch.text.hidden], (i) => Math.sin(i * 0.1)),
       controlnet_cond: tensor('float32', [1, 3, 64, 64], (i) => (i % 5) / 5),
       conditioning_scale: new ort.Tensor('float32', Float32Array.from([1]), []),
     };
@@ -169,7 +169,7 @@ describe('tiny model set', () => {
     expect(vocab['<|endoftext|>']).toBe(size - 1);
     expect(new Set(Object.values(vocab)).size).toBe(size);
     const model = onnxProto.onnx.ModelProto.decode(readFileSync(modelPath('text_encoder/model.onnx')));
-    const table = model.graph!.initializer!.find((t) => t.name!.startsWith('token_embedding'))!;
+    const table = model.graph!.initializer!.find((t) => t.name === 'text_model.embeddings.token_embedding.weight')!;
     expect(Number(table.dims![0])).toBe(size);
   });
 
@@ -180,7 +180,7 @@ describe('tiny model set', () => {
     const out = await text.run({ input_ids: ids });
     const hidden = out.last_hidden_state!.data as Float32Array;
     const pooled = out.pooler_output!.data as Float32Array;
-    const D = TINY.textDim;
+    const D = TINY.arch.text.hidden;
     expect([...pooled]).toEqual([...hidden.slice(eosAt * D, eosAt * D + D)]);
   });
 });

@@ -1,14 +1,18 @@
-// Writes a model set in the diffusers ONNX folder layout.
+// Writes a generated model set in our diffusers ONNX layout, with seeded weights, through
+// the same graph builder that converts checkpoints (src/convert).
 //   npm run models:tiny       → public/models/tiny-sd15 (tests, offline studio)
 //   npm run models:fullsize   → .models/fullsize-sd15 (benchmarks; git-ignored)
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { FULLSIZE, SD15_SCHEDULER_CONFIG, TINY, type SetConfig } from './config.ts';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { folderStore } from '../../src/cli/fs-store.ts';
+import { controlNetArch } from '../../src/convert/architecture.ts';
+import { FULLSIZE, TINY, type GeneratedSet } from '../../src/convert/presets.ts';
+import { controlNetSetGraph, pipelineGraphs, pipelineIndex, SD15_SCHEDULER_CONFIG, TOKENIZER_CONFIG, unetShape } from '../../src/convert/set-graphs.ts';
+import { buildUnet } from '../../src/convert/unet.ts';
+import { RandomWeights } from '../../src/convert/weights.ts';
+import { writeGraphs, type SetGraph } from '../../src/convert/write-set.ts';
+import { UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
-import { buildTextEncoder } from './text-encoder.ts';
-import { buildControlNet, buildUnet } from './unet.ts';
-import { buildVaeDecoder, buildVaeEncoder } from './vae.ts';
-import type { GraphBuilder } from '../../src/models/onnx-graph.ts';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
 import { buildDepthModel, buildPoseModel } from './preprocessor-models.ts';
 
@@ -16,95 +20,61 @@ export const TINY_OUT = 'public/models/tiny-sd15';
 const FULLSIZE_OUT = '.models/fullsize-sd15';
 
 function writeJson(path: string, value: unknown) {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(join(path, '..'), { recursive: true });
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-export function generateSet(baseCfg: SetConfig, outDir: string, log = console.log): Record<string, number> {
+export async function generateSet(spec: GeneratedSet, outDir: string, log = console.log): Promise<Record<string, number>> {
   rmSync(outDir, { recursive: true, force: true });
-  const sizes: Record<string, number> = {};
   const tokenizer = trainTokenizer(256);
   const tokenCount = Object.keys(tokenizer.vocab).length;
   if (new Set(Object.values(tokenizer.vocab)).size !== tokenCount) throw new Error('tokenizer vocabulary has duplicate tokens');
-  const cfg = { ...baseCfg, vocabSize: Math.max(tokenCount, baseCfg.vocabSize) };
+  const arch = { ...spec.arch, text: { ...spec.arch.text, vocab: Math.max(tokenCount, spec.arch.text.vocab) } };
+  const cnArch = controlNetArch(arch.unet, spec.hintChannels);
 
-  const emit = (relPath: string, graph: GraphBuilder, doc: string) => {
-    const path = join(outDir, relPath);
-    mkdirSync(dirname(path), { recursive: true });
-    let total = 0;
-    if (cfg.externalData) {
-      // Each graph gets its own data file, named after it (model.onnx → model.onnx_data), as optimum writes them.
-      const dataName = `${relPath.split('/').pop()}_data`;
-      const fd = openSync(`${path}_data`, 'w');
-      try {
-        for (const chunk of graph.externalizeWeights(dataName)) total += writeSync(fd, chunk);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    const bytes = graph.toBytes(doc);
-    writeFileSync(path, bytes);
-    total += bytes.length;
-    sizes[relPath] = total;
-    log(`  ${relPath}  ${(total / 1024).toFixed(0)} KiB, ${graph.nodes.length} nodes`);
-  };
-
-  log(`Generating ${cfg.name} into ${outDir}`);
-  emit('text_encoder/model.onnx', buildTextEncoder(cfg), 'CLIP text encoder in miniature');
-  emit('unet/model.onnx', buildUnet(cfg, 'float32'), 'SD 1.5 UNet in miniature, with ControlNet residual inputs');
-  if (cfg.fp16Unet) emit('unet/model_fp16.onnx', buildUnet(cfg, 'float16'), 'SD 1.5 UNet in miniature, fp16');
-  for (const cn of cfg.controlnets) {
-    emit(`controlnet/${cn.name}/model.onnx`, buildControlNet(cfg, cn.seed, cn.zeroInit ?? false), `ControlNet "${cn.name}" in miniature`);
-  }
-  emit('vae_decoder/model.onnx', buildVaeDecoder(cfg), 'AutoencoderKL decoder in miniature');
-  emit('vae_encoder/model.onnx', buildVaeEncoder(cfg), 'AutoencoderKL encoder in miniature');
-  if (baseCfg === TINY) {
+  // Seeds per graph keep each graph's weights stable when another graph changes.
+  const graphs: SetGraph[] = [
+    ...pipelineGraphs(arch, 'float32', { text: new RandomWeights(7), unet: new RandomWeights(1), vae: new RandomWeights(11), vaeEncoder: new RandomWeights(13) }),
+    ...(spec.fp16Unet ? [{ path: UNET_FP16_VARIANT, graph: buildUnet(arch.unet, 'float16'), source: new RandomWeights(1) }] : []),
+    ...spec.controlnets.map((c) => controlNetSetGraph(c.name, cnArch, 'float32', new RandomWeights(c.seed), c.zeroInit)),
+  ];
+  if (spec === TINY) {
     // Preprocessor models live beside the set (the real ones are separate downloads).
-    emit('preprocessors/depth/model.onnx', buildDepthModel(), 'Depth Anything V2 I/O in miniature');
-    emit('preprocessors/pose/model.onnx', buildPoseModel(), 'DWPose (RTMPose SimCC) I/O in miniature');
+    graphs.push({ path: 'preprocessors/depth/model.onnx', graph: buildDepthModel(), source: new RandomWeights(17) });
+    graphs.push({ path: 'preprocessors/pose/model.onnx', graph: buildPoseModel(), source: new RandomWeights(19) });
+  }
+  log(`Generating ${spec.name} into ${outDir}`);
+  mkdirSync(outDir, { recursive: true });
+  const files = await writeGraphs(graphs, { store: folderStore(outDir), root: '', external: spec.externalData });
+  const sizes: Record<string, number> = {};
+  for (const { path, graph } of graphs) {
+    sizes[path] = [path, ...files[path]!].reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0);
+    log(`  ${path}  ${(sizes[path]! / 1024).toFixed(0)} KiB, ${graph.nodes.length} nodes`);
   }
 
   writeJson(join(outDir, 'tokenizer/vocab.json'), tokenizer.vocab);
   writeFileSync(join(outDir, 'tokenizer/merges.txt'), mergesText(tokenizer.merges));
-  writeJson(join(outDir, 'tokenizer/tokenizer_config.json'), {
-    tokenizer_class: 'CLIPTokenizer',
-    model_max_length: 77,
-    bos_token: '<|startoftext|>',
-    eos_token: '<|endoftext|>',
-    pad_token: '<|endoftext|>',
-    unk_token: '<|endoftext|>',
-    do_lower_case: true,
-  });
+  writeJson(join(outDir, 'tokenizer/tokenizer_config.json'), TOKENIZER_CONFIG);
   writeJson(join(outDir, 'scheduler/scheduler_config.json'), SD15_SCHEDULER_CONFIG);
-  writeJson(join(outDir, 'model_index.json'), {
-    _class_name: 'OnnxStableDiffusionPipeline',
-    _diffusers_version: '0.27.2',
-    feature_extractor: [null, null],
-    requires_safety_checker: false,
-    safety_checker: [null, null],
-    scheduler: ['diffusers', 'PNDMScheduler'],
-    text_encoder: ['diffusers', 'OnnxRuntimeModel'],
-    tokenizer: ['transformers', 'CLIPTokenizer'],
-    unet: ['diffusers', 'OnnxRuntimeModel'],
-    vae_decoder: ['diffusers', 'OnnxRuntimeModel'],
-    vae_encoder: ['diffusers', 'OnnxRuntimeModel'],
-    // Not part of diffusers' layout: the ControlNets and variants this folder also holds.
-    controlnet_studio: {
-      controlnets: cfg.controlnets.map((c) => c.name),
-      unet_fp16: cfg.fp16Unet ? 'unet/model_fp16.onnx' : null,
-      text_dim: cfg.textDim,
-    },
-  });
+  writeJson(
+    join(outDir, 'model_index.json'),
+    pipelineIndex({
+      controlnets: spec.controlnets.map((c) => c.name),
+      unet_fp16: spec.fp16Unet ? UNET_FP16_VARIANT : null,
+      text_dim: arch.text.hidden,
+      unet_shape: unetShape(arch.unet),
+    }),
+  );
   return sizes;
 }
 
-function main() {
+async function main() {
   const fullsize = process.argv.includes('--fullsize');
   const out = fullsize ? FULLSIZE_OUT : TINY_OUT;
-  const sizes = generateSet(fullsize ? FULLSIZE : TINY, out);
+  const sizes = await generateSet(fullsize ? FULLSIZE : TINY, out);
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   console.log(`Total ONNX bytes: ${(total / 1024 / 1024).toFixed(2)} MiB`);
   if (!fullsize) writeFileSync(join(out, STAMP_FILE), generatorHash() + '\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();

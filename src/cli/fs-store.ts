@@ -17,6 +17,6 @@ export function folderStore(root: string): FileStore {
       for await (const chunk of createReadStream(at(path), { highWaterMark: 1 << 20 })) yield new Uint8Array(chunk as Buffer);
     },
     rename: (from, to) => rename(at(from), at(to)),
-    remove: (path) => rm(at(path), { force: true }),
+    remove: (path) => rm(at(path), { recursive: true, force: true }),
   };
 }

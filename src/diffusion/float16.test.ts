@@ -24,4 +24,17 @@ describe('float16', () => {
     expect([...float32ToFloat16(float16ToFloat32(bits))]).toEqual([...bits]);
     expect(fromFloat16Bits(0x7c00)).toBe(Infinity);
   });
+
+  it('casts a Float32Array exactly as value by value, across every exponent and the rounding ties', () => {
+    const bits = new Uint32Array(200_000);
+    let state = 12345;
+    for (let i = 0; i < bits.length; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      // Every 4th value sits exactly on a rounding tie (the dropped 13 bits are 0x1000).
+      bits[i] = i % 4 === 0 ? (state & 0xffffe000) | 0x1000 : state;
+    }
+    const values = new Float32Array(bits.buffer);
+    const expected = Uint16Array.from(values, (v) => toFloat16Bits(v));
+    expect(float32ToFloat16(values)).toEqual(expected);
+  });
 });

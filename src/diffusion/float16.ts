@@ -39,8 +39,34 @@ export function fromFloat16Bits(h: number): number {
 }
 
 export function float32ToFloat16(src: ArrayLike<number>): Uint16Array {
+  if (src instanceof Float32Array) return float32ArrayToFloat16(src);
   const out = new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = toFloat16Bits(src[i]!);
+  return out;
+}
+
+/**
+ * toFloat16Bits over a whole Float32Array, reading the bits directly: the converter casts
+ * hundreds of millions of weights, where a call per value costs seconds.
+ */
+function float32ArrayToFloat16(src: Float32Array): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    const e = exp - 112; // exp − 127 + 15
+    if (e > 0 && e < 0x1f) {
+      // Normal range: round the 13 dropped mantissa bits to nearest even (a carry into the exponent is correct).
+      let h = sign | (e << 10) | ((x & 0x7fffff) >>> 13);
+      const rest = x & 0x1fff;
+      if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h += 1;
+      out[i] = h;
+    } else {
+      out[i] = toFloat16Bits(src[i]!);
+    }
+  }
   return out;
 }
 

@@ -8,8 +8,11 @@ import { folderSource } from '../cli/fs-source.ts';
 import { NodeSession, nodeOps } from '../cli/node-runtime.ts';
 import { loadModelSet } from './load-set.ts';
 import { generate } from '../diffusion/pipeline.ts';
-import { buildUnet } from '../../scripts/models/unet.ts';
-import { TINY } from '../../scripts/models/config.ts';
+import { buildUnet } from '../convert/unet.ts';
+import { TINY } from '../convert/presets.ts';
+import { RandomWeights } from '../convert/weights.ts';
+import { writeGraphs } from '../convert/write-set.ts';
+import { folderStore } from '../cli/fs-store.ts';
 
 const load = (dir: string) => loadModelSet(folderSource(dir), { createSession: (b, l) => NodeSession.create(b, l), ops: nodeOps() });
 const params = { prompt: 'a house', negativePrompt: '', steps: 3, cfgScale: 5, seed: 3, width: 64, height: 64, sampler: 'ddim' as const, units: [] };
@@ -23,8 +26,7 @@ describe('model sets', () => {
   it('runs txt2img and img2img with a plain UNet and says ControlNet is unavailable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plain-set-'));
     cpSync('public/models/tiny-sd15', dir, { recursive: true });
-    const vocabSize = Object.keys(JSON.parse((await import('node:fs')).readFileSync(join(dir, 'tokenizer/vocab.json'), 'utf8'))).length;
-    writeFileSync(join(dir, 'unet/model.onnx'), buildUnet({ ...TINY, vocabSize }, 'float32', 1, false).toBytes('plain UNet'));
+    await writeGraphs([{ path: 'unet/model.onnx', graph: buildUnet(TINY.arch.unet, 'float32', false), source: new RandomWeights(1) }], { store: folderStore(dir), root: '', external: false });
     const { models, capabilities } = await load(dir);
     expect(capabilities.controlnet).toBe(false);
     expect(capabilities.controlnets).toEqual([]);

@@ -1,6 +1,7 @@
 // A small ONNX graph builder on top of onnx-proto's generated schema classes, used by the
-// model-set generator and, at run time, for the engine's small tensor-op graphs.
-// It names nodes and weights uniquely, makes seeded weights, and serialises the model.
+// graph builder in src/convert (every model set's graphs) and, at run time, for the engine's
+// small tensor-op graphs. It names nodes uniquely, holds weights or placeholders for weights
+// that stream in later, and serialises the model.
 import onnxProto from 'onnx-proto';
 import { float32ToFloat16 } from '../diffusion/float16.ts';
 
@@ -22,25 +23,6 @@ const DATA_TYPE: Record<ElemType, number> = {
 export const OPSET = 17;
 export const IR_VERSION = 8;
 
-/** Deterministic weights: mulberry32 + Box–Muller, so every run writes identical bytes. */
-export class SeededRandom {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    const u = Math.max(this.uniform(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
-  }
-}
-
 type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
 export class GraphBuilder {
@@ -55,7 +37,6 @@ export class GraphBuilder {
   constructor(
     readonly name: string,
     readonly dtype: FloatType,
-    readonly rng: SeededRandom,
   ) {}
 
   /** Runs `body` with names prefixed by `scope`, like a torch module path. */
@@ -69,8 +50,12 @@ export class GraphBuilder {
   }
 
   uniqueName(base: string): string {
-    const prefix = this.scopes.length ? this.scopes.join('.') + '.' : '';
-    return `${prefix}${base}_${this.counter++}`;
+    return `${this.scopedName(base)}_${this.counter++}`;
+  }
+
+  /** `base` under the current scopes, e.g. "down_blocks.0.resnets.1.conv1.weight". */
+  scopedName(base: string): string {
+    return this.scopes.length ? `${this.scopes.join('.')}.${base}` : base;
   }
 
   /** A graph input; a null shape accepts any rank. */
@@ -104,16 +89,18 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Gaussian weight with standard deviation `std`. */
-  randomWeight(base: string, dims: number[], std: number): string {
-    const count = dims.reduce((a, b) => a * b, 1);
-    const values = new Float32Array(count);
-    for (let i = 0; i < count; i++) values[i] = this.rng.normal() * std;
-    return this.weight(base, dims, values);
-  }
-
   filledWeight(base: string, dims: number[], value: number): string {
     return this.weight(base, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value));
+  }
+
+  /**
+   * A weight whose bytes are not known yet (they stream in later, from a checkpoint or a seeded
+   * generator): the initializer is declared now, and `fill` or `externalize` sets its data.
+   */
+  placeholder(name: string, dims: number[]): onnxProto.onnx.ITensorProto {
+    const tensor: onnxProto.onnx.ITensorProto = { name, dims, dataType: DATA_TYPE[this.dtype] };
+    this.initializers.push(tensor);
+    return tensor;
   }
 
   /** A float constant (in the graph's float type unless given), shared across uses. */
@@ -140,36 +127,11 @@ export class GraphBuilder {
     return name;
   }
 
-  /**
-   * Moves every initializer's bytes into `dataFile` (ONNX external data), as real exports
-   * over protobuf's 2 GB limit do; the model then refers to them by location, offset and length.
-   * Small tensors (shapes, scalars) stay inline, as onnx's size_threshold does, so shape
-   * inference can still read them. Returns the bytes to write to the data file, in order.
-   */
-  externalizeWeights(dataFile: string, sizeThreshold = 1024): Uint8Array[] {
-    const chunks: Uint8Array[] = [];
-    let offset = 0;
-    for (const t of this.initializers) {
-      const raw = t.rawData as Uint8Array;
-      if (raw.length < sizeThreshold) continue;
-      chunks.push(raw);
-      t.externalData = [
-        { key: 'location', value: dataFile },
-        { key: 'offset', value: String(offset) },
-        { key: 'length', value: String(raw.length) },
-      ];
-      t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-      t.rawData = null;
-      offset += raw.length;
-    }
-    return chunks;
-  }
-
   toBytes(docString: string): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
-      producerName: 'controlnet-studio tiny-model generator',
+      producerName: 'controlnet-studio graph builder',
       producerVersion: '1',
       docString,
       graph: {

@@ -1,14 +1,14 @@
 // Small ONNX graphs for the tensor arithmetic the denoising loop does between sessions
 // (summing ControlNet residuals, classifier-free guidance, uploads). Running them as
 // sessions on the same execution provider keeps every tensor on the GPU.
-import { GraphBuilder, ONNX_TYPE_CODE, SeededRandom, type FloatType } from './onnx-graph.ts';
+import { GraphBuilder, ONNX_TYPE_CODE, type FloatType } from './onnx-graph.ts';
 import type { DeviceTensor, ResidualSource, Session, TensorOps } from '../diffusion/session.ts';
 import type { TensorData, TensorType } from '../diffusion/tensor.ts';
 
 const RESIDUALS = 13;
 
 function builder(name: string): GraphBuilder {
-  return new GraphBuilder(name, 'float32', new SeededRandom(0));
+  return new GraphBuilder(name, 'float32');
 }
 
 function castTo(g: GraphBuilder, x: string, from: TensorType, to: TensorType): string {

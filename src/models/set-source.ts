@@ -1,10 +1,9 @@
 // A model set as files: where they come from (a SetSource) and the diffusers ONNX layout's
 // index. Shared by the loader, the memory plan, downloads and the converter's output.
+import type { ModelIndex } from './set-layout.ts';
 
-export interface ModelIndex {
-  vae_encoder?: unknown;
-  controlnet_studio?: { controlnets?: string[]; unet_fp16?: string | null };
-}
+export type { ModelIndex };
+export { externalDataNames } from './set-layout.ts';
 
 export interface SetSource {
   /** Reads a file of the set by its path inside the set, e.g. "unet/model.onnx". */
@@ -20,8 +19,6 @@ export interface ExternalData {
   data: Uint8Array;
 }
 
-/** External weight files a graph may name beside it (optimum/diffusers exports over 2 GB): "<graph>_data" or weights.pb. */
-export const externalDataNames = (graphFile: string) => [`${graphFile.split('/').pop()}_data`, 'weights.pb'];
 
 export async function readModelIndex(source: SetSource): Promise<ModelIndex> {
   return JSON.parse(new TextDecoder().decode(await source.read('model_index.json'))) as ModelIndex;

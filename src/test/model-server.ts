@@ -67,12 +67,14 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
       data[data.length >> 1] = data[data.length >> 1]! ^ 0xff;
     }
     const size = data.length;
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    // Open-ended ranges (resuming a download) and closed ones (reading one tensor of a checkpoint).
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
+    const end = m?.[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
     if (start >= size && m) return send(416, undefined, { 'Content-Range': `bytes */${size}` });
-    const body = data.subarray(start);
+    const body = data.subarray(start, end + 1);
     const headers: Record<string, string | number> = { 'Content-Length': body.length };
-    if (m) headers['Content-Range'] = `bytes ${start}-${size - 1}/${size}`;
+    if (m) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     if (fault === 'truncate' || fault === 'cut') {
       // Announce the whole body, send part of it, then drop the connection.
       entry.status = m ? 206 : 200;

@@ -4,7 +4,7 @@
 // from storage, so nothing unverified counts); only a file whose size and sha256 match
 // is renamed into place. Errors name the file and say what to do.
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { FileStore } from './file-store.ts';
+import { readStoreText, writeStoreText, type FileStore } from './file-store.ts';
 
 export interface RemoteFile {
   url: string;
@@ -43,18 +43,6 @@ export function hubSha256(headers: Headers): string | null {
   return null;
 }
 
-async function writeText(store: FileStore, path: string, text: string): Promise<void> {
-  const w = await store.append(path, true);
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-}
-
-async function readText(store: FileStore, path: string): Promise<string | null> {
-  if ((await store.size(path)) === null) return null;
-  let text = '';
-  for await (const c of store.read(path)) text += new TextDecoder().decode(c);
-  return text;
-}
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Stored and verified: present under its final path (a .part never counts). */
@@ -134,7 +122,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
   }
   await store.rename(partPath, file.path);
   // The verified hash stays beside the file, so "verify" can re-check sets without a manifest hash.
-  await writeText(store, file.path + HASH, actual);
+  await writeStoreText(store, file.path + HASH, actual);
   return { fetchedBytes: received - resumedFrom, resumedFrom };
 }
 
@@ -219,7 +207,7 @@ export async function verifyFiles(store: FileStore, files: RemoteFile[], onFile?
     const size = await store.size(file.path);
     if (size === null) continue;
     onFile?.(file.path);
-    const expected = file.sha256 ?? (await readText(store, file.path + HASH));
+    const expected = file.sha256 ?? (await readStoreText(store, file.path + HASH));
     const badSize = file.size !== null && size !== file.size;
     if (!expected && !badSize) {
       result.unverifiable.push(file.path);

@@ -17,3 +17,17 @@ export interface FileStore {
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
 }
+
+export async function writeStoreText(store: FileStore, path: string, text: string): Promise<void> {
+  const w = await store.append(path, true);
+  await w.write(new TextEncoder().encode(text));
+  await w.close();
+}
+
+/** A small stored text file (an index, a hash), or null when it is not there. */
+export async function readStoreText(store: FileStore, path: string): Promise<string | null> {
+  if ((await store.size(path)) === null) return null;
+  const chunks: Uint8Array[] = [];
+  for await (const c of store.read(path)) chunks.push(c);
+  return new TextDecoder().decode(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+}

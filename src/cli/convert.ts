@@ -1,0 +1,113 @@
+// Converts checkpoints into a model set the studio and `npm run generate` load:
+//   npm run convert -- --checkpoint <file.safetensors|file.ckpt|diffusers folder|https URL>
+//     [--controlnet <name>=<file or folder>]... --out <dir> [--precision fp16|fp32]
+//     [--text-heads N] [--unet-heads N]
+// With only --controlnet and --out an existing set, the ControlNets are added to that set.
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { httpBytes, type ByteSource } from '../convert/byte-source.ts';
+import { addControlNetsToSet, convertPipeline, type NamedControlNet } from '../convert/convert.ts';
+import { CheckpointError } from '../convert/errors.ts';
+import type { ArchOverrides } from '../convert/infer-arch.ts';
+import { openCheckpoint, type CheckpointInput } from '../convert/open-checkpoint.ts';
+import type { GraphProgress } from '../convert/write-set.ts';
+import { readFile } from 'node:fs/promises';
+import { fileBytes } from './fs-bytes.ts';
+import { folderStore } from './fs-store.ts';
+
+/** CLIP's merge list, shipped with the studio for checkpoints that carry no tokenizer. */
+export const CLIP_VOCAB = resolve(import.meta.dirname, '../../public/clip/bpe_simple_vocab_16e6.txt.gz');
+
+/** Files a path names: one checkpoint (with a .yaml of the same name beside it), every file of a folder, or a URL. */
+export async function inputFiles(path: string): Promise<Map<string, ByteSource>> {
+  if (/^https?:\/\//.test(path)) {
+    const src = await httpBytes(path);
+    return new Map([[src.name, src]]);
+  }
+  if (!existsSync(path)) throw new CheckpointError(`${path} does not exist.`);
+  const files = new Map<string, ByteSource>();
+  if (statSync(path).isDirectory()) {
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+    for (const file of walk(path)) files.set(relative(path, file), await fileBytes(file));
+    return files;
+  }
+  files.set(basename(path), await fileBytes(path));
+  for (const ext of ['.yaml', '.yml']) {
+    const yaml = join(dirname(path), basename(path, extname(path)) + ext);
+    if (existsSync(yaml)) files.set(basename(yaml), await fileBytes(yaml));
+  }
+  return files;
+}
+
+const positiveInt = (v: string | undefined, flag: string) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CheckpointError(`${flag} must be a whole number ≥ 1 (got "${v}").`);
+  return n;
+};
+
+function progressLine(p: GraphProgress): string {
+  const mb = (n: number) => (n / 1e6).toFixed(0);
+  return `\r${p.graph} (${p.index + 1}/${p.count}): ${mb(p.done)} of ${mb(p.total)} MB · ${mb(p.bytesPerSecond)} MB/s · ETA ${p.etaSeconds === null ? '…' : `${Math.ceil(p.etaSeconds)} s`}   `;
+}
+
+export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l)): Promise<{ out: string; notices: string[] }> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      checkpoint: { type: 'string' },
+      controlnet: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string' },
+      precision: { type: 'string', default: 'fp16' },
+      'text-heads': { type: 'string' },
+      'unet-heads': { type: 'string' },
+    },
+  });
+  if (!values.out) throw new CheckpointError('--out <dir> is required: the folder the set is written to.');
+  if (values.precision !== 'fp16' && values.precision !== 'fp32') throw new CheckpointError(`--precision must be fp16 or fp32 (got "${values.precision}").`);
+  const precision = values.precision;
+  const overrides: ArchOverrides = { textHeads: positiveInt(values['text-heads'], '--text-heads'), unetHeads: positiveInt(values['unet-heads'], '--unet-heads') };
+  const open = async (path: string) => openCheckpoint({ files: await inputFiles(path), overrides, precision } satisfies CheckpointInput);
+  const controlnets: NamedControlNet[] = [];
+  for (const spec of values.controlnet) {
+    const m = /^([\w.-]+)=(.+)$/.exec(spec);
+    if (!m) throw new CheckpointError(`--controlnet "${spec}" is not <name>=<file or folder>.`);
+    const opened = await open(m[2]!);
+    if (opened.kind !== 'controlnet') throw new CheckpointError(`--controlnet ${m[1]}: ${m[2]} is a whole model, not a ControlNet. Give it with --checkpoint.`);
+    controlnets.push({ name: m[1]!, opened });
+  }
+  const out = resolve(values.out);
+  const onProgress = (p: GraphProgress) => log(progressLine(p));
+
+  if (!values.checkpoint) {
+    if (!controlnets.length) throw new CheckpointError('Give --checkpoint (a base model), or --controlnet to add to the set in --out.');
+    const result = await addControlNetsToSet(controlnets, { store: folderStore(out), root: '', precision, onProgress });
+    log('\n');
+    return { out, notices: result.notices };
+  }
+  const base = await open(values.checkpoint);
+  if (base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model. Give it with --controlnet <name>=${values.checkpoint}.`);
+  if (existsSync(out) && readdirSync(out).length) throw new CheckpointError(`${out} exists and is not empty; give a new folder (or only --controlnet to add to the set there).`);
+  // Written beside the target and renamed into place at the end, so a failed run leaves nothing.
+  const partial = `${out}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  const result = await convertPipeline(base, controlnets, () => readFile(CLIP_VOCAB), { store: folderStore(dirname(partial)), root: basename(partial), precision, onProgress });
+  rmSync(out, { recursive: true, force: true });
+  renameSync(partial, out);
+  log('\n');
+  return { out, notices: result.notices };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    ({ out, notices }) => {
+      for (const n of notices) console.log(`note: ${n}`);
+      console.log(`wrote ${out}`);
+    },
+    (err: Error) => {
+      console.error(`\nerror: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}

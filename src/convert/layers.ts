@@ -1,0 +1,200 @@
+// Neural-network building blocks for SD 1.5's modules, with diffusers' parameter names.
+// Each emits the ONNX ops torch.onnx.export produces for the same module (GroupNorm as
+// Reshape + InstanceNormalization, SiLU as x·sigmoid(x), GELU through Erf, attention as
+// MatMul + Softmax), so the graphs compute what the original code computes.
+import type { ModelGraph } from './model-graph.ts';
+
+export interface ConvOptions {
+  stride?: number;
+  pads?: number[];
+  /** Scale of the seeded init (0: exactly zero, as a fresh ControlNet's zero convolutions). */
+  gain?: number;
+}
+
+/** nn.Conv2d `name` (weight [cout, cin, k, k], bias [cout]). */
+export function conv2d(g: ModelGraph, x: string, name: string, cin: number, cout: number, kernel: number, opts: ConvOptions = {}): string {
+  const gain = opts.gain ?? 1;
+  const w = g.param(`${name}.weight`, [cout, cin, kernel, kernel], gain === 0 ? { kind: 'constant', value: 0 } : { kind: 'fan-in', fanIn: cin * kernel * kernel, gain });
+  const b = g.param(`${name}.bias`, [cout], gain === 0 ? { kind: 'constant', value: 0 } : { kind: 'normal', std: 0.02 });
+  const pad = (kernel - 1) / 2;
+  const stride = opts.stride ?? 1;
+  return g.op1('Conv', [x, w, b], { kernel_shape: [kernel, kernel], strides: [stride, stride], pads: opts.pads ?? [pad, pad, pad, pad], dilations: [1, 1], group: 1 });
+}
+
+/** nn.Linear `name` on the last axis of a [..., in] tensor: MatMul with the transposed weight, + bias. */
+export function linear(g: ModelGraph, x: string, name: string, inDim: number, outDim: number, opts: { bias?: boolean; gain?: number } = {}): string {
+  const w = g.param(`${name}.weight`, [outDim, inDim], { kind: 'fan-in', fanIn: inDim, gain: opts.gain }, { transpose: true });
+  const y = g.op1('MatMul', [x, w]);
+  if (opts.bias === false) return y;
+  return g.op1('Add', [y, g.param(`${name}.bias`, [outDim], { kind: 'normal', std: 0.02 })]);
+}
+
+/** nn.Linear `name` on a 2-D [N, in] tensor: torch exports this as Gemm, which takes the weight as stored. */
+export function gemm(g: ModelGraph, x: string, name: string, inDim: number, outDim: number): string {
+  const w = g.param(`${name}.weight`, [outDim, inDim], { kind: 'fan-in', fanIn: inDim });
+  const b = g.param(`${name}.bias`, [outDim], { kind: 'normal', std: 0.02 });
+  return g.op1('Gemm', [x, w, b], { transB: 1, alpha: { float: 1 }, beta: { float: 1 } });
+}
+
+export function silu(g: ModelGraph, x: string): string {
+  return g.op1('Mul', [x, g.op1('Sigmoid', [x])]);
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)): opset 17 has no Gelu op, so exports use Erf. */
+export function gelu(g: ModelGraph, x: string): string {
+  const erf = g.op1('Erf', [g.op1('Div', [x, g.floatConst([Math.SQRT2])])]);
+  const onePlus = g.op1('Add', [erf, g.floatConst([1])]);
+  return g.op1('Mul', [g.op1('Mul', [x, onePlus]), g.floatConst([0.5])]);
+}
+
+/** CLIP's quick-GELU, x·sigmoid(1.702x). */
+export function quickGelu(g: ModelGraph, x: string): string {
+  return g.op1('Mul', [x, g.op1('Sigmoid', [g.op1('Mul', [x, g.floatConst([1.702])])])]);
+}
+
+/** nn.GroupNorm `name` on NCHW: Reshape → InstanceNormalization → Reshape → affine. */
+export function groupNorm(g: ModelGraph, x: string, name: string, channels: number, groups: number, eps: number): string {
+  const grouped = g.op1('Reshape', [x, g.int64Const([0, groups, -1])]);
+  const normed = g.op1('InstanceNormalization', [grouped, g.filledWeight('gn.ones', [groups], 1), g.filledWeight('gn.zeros', [groups], 0)], { epsilon: { float: eps } });
+  const back = g.op1('Reshape', [normed, g.op1('Shape', [x])]);
+  const gamma = g.param(`${name}.weight`, [channels], { kind: 'gamma' }, { graphDims: [channels, 1, 1] });
+  const beta = g.param(`${name}.bias`, [channels], { kind: 'normal', std: 0.05 }, { graphDims: [channels, 1, 1] });
+  return g.op1('Add', [g.op1('Mul', [back, gamma]), beta]);
+}
+
+export function layerNorm(g: ModelGraph, x: string, name: string, dim: number, eps = 1e-5): string {
+  const gamma = g.param(`${name}.weight`, [dim], { kind: 'gamma' });
+  const beta = g.param(`${name}.bias`, [dim], { kind: 'normal', std: 0.05 });
+  return g.op1('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: eps } });
+}
+
+/** Projection names: diffusers' Attention (to_q … to_out.0) or CLIP's (q_proj … out_proj). */
+export interface AttentionNames {
+  q: string;
+  k: string;
+  v: string;
+  out: string;
+}
+export const DIFFUSERS_ATTENTION: AttentionNames = { q: 'to_q', k: 'to_k', v: 'to_v', out: 'to_out.0' };
+export const CLIP_ATTENTION: AttentionNames = { q: 'q_proj', k: 'k_proj', v: 'v_proj', out: 'out_proj' };
+
+/**
+ * Multi-head attention `name` of [B, N, dim] queries over [B, M, contextDim] keys and values
+ * (null: the projections sit directly in the current scope, as in the VAE's attention).
+ * `mask` (optional) is added to the scores, e.g. CLIP's causal mask.
+ */
+export function attention(
+  g: ModelGraph,
+  x: string,
+  context: string,
+  name: string | null,
+  dims: { dim: number; contextDim: number; heads: number },
+  opts: { qkvBias?: boolean; mask?: string; names?: AttentionNames } = {},
+): string {
+  const { dim, contextDim, heads } = dims;
+  const n = opts.names ?? DIFFUSERS_ATTENTION;
+  const headDim = dim / heads;
+  const bias = opts.qkvBias ?? false;
+  const body = () => {
+    const split = (t: string) => g.op1('Transpose', [g.op1('Reshape', [t, g.int64Const([0, 0, heads, headDim])])], { perm: [0, 2, 1, 3] });
+    const q = split(linear(g, x, n.q, dim, dim, { bias }));
+    const k = split(linear(g, context, n.k, contextDim, dim, { bias }));
+    const v = split(linear(g, context, n.v, contextDim, dim, { bias }));
+    const kT = g.op1('Transpose', [k], { perm: [0, 1, 3, 2] });
+    let scores = g.op1('Mul', [g.op1('MatMul', [q, kT]), g.floatConst([1 / Math.sqrt(headDim)])]);
+    if (opts.mask) scores = g.op1('Add', [scores, opts.mask]);
+    const probs = g.op1('Softmax', [scores], { axis: -1 });
+    const merged = g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), g.int64Const([0, 0, dim])]);
+    return linear(g, merged, n.out, dim, dim);
+  };
+  return name === null ? body() : g.scope(name, body);
+}
+
+export interface ResnetOptions {
+  groups: number;
+  eps: number;
+  /** The [B, dim] time embedding (UNet), or null (VAE). */
+  temb: { tensor: string; dim: number } | null;
+  /** Seeded init of conv2 (a small gain keeps random deep nets from blowing up). */
+  outGain?: number;
+}
+
+/** diffusers ResnetBlock2D `name`: norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut. */
+export function resnetBlock(g: ModelGraph, x: string, name: string, cin: number, cout: number, opts: ResnetOptions): string {
+  return g.scope(name, () => {
+    let h = conv2d(g, silu(g, groupNorm(g, x, 'norm1', cin, opts.groups, opts.eps)), 'conv1', cin, cout, 3);
+    if (opts.temb) {
+      const proj = gemm(g, silu(g, opts.temb.tensor), 'time_emb_proj', opts.temb.dim, cout);
+      h = g.op1('Add', [h, g.op1('Unsqueeze', [proj, g.int64Const([2, 3])])]);
+    }
+    h = conv2d(g, silu(g, groupNorm(g, h, 'norm2', cout, opts.groups, opts.eps)), 'conv2', cout, cout, 3, { gain: opts.outGain ?? 0.5 });
+    const skip = cin === cout ? x : conv2d(g, x, 'conv_shortcut', cin, cout, 1);
+    return g.op1('Add', [skip, h]);
+  });
+}
+
+/** [B, C, H, W] → [B, H·W, C] */
+export function toTokens(g: ModelGraph, x: string, channels: number): string {
+  return g.op1('Transpose', [g.op1('Reshape', [x, g.int64Const([0, channels, -1])])], { perm: [0, 2, 1] });
+}
+
+/** [B, H·W, C] → the shape of `like` ([B, C, H, W]) */
+export function fromTokens(g: ModelGraph, tokens: string, like: string): string {
+  return g.op1('Reshape', [g.op1('Transpose', [tokens], { perm: [0, 2, 1] }), g.op1('Shape', [like])]);
+}
+
+export interface TransformerOptions {
+  heads: number;
+  contextDim: number;
+  groups: number;
+  depth: number;
+  projection: 'conv' | 'linear';
+}
+
+/** diffusers Transformer2DModel `name`: GroupNorm, proj_in, BasicTransformerBlocks (self-attn, cross-attn, GEGLU), proj_out, residual. */
+export function spatialTransformer(g: ModelGraph, x: string, context: string, name: string, channels: number, opts: TransformerOptions): string {
+  return g.scope(name, () => {
+    const normed = groupNorm(g, x, 'norm', channels, opts.groups, 1e-6);
+    const dims = { dim: channels, contextDim: channels, heads: opts.heads };
+    let h = opts.projection === 'conv' ? toTokens(g, conv2d(g, normed, 'proj_in', channels, channels, 1), channels) : linear(g, toTokens(g, normed, channels), 'proj_in', channels, channels);
+    for (let b = 0; b < opts.depth; b++) {
+      h = g.scope(`transformer_blocks.${b}`, () => {
+        const selfIn = layerNorm(g, h, 'norm1', channels);
+        let t = g.op1('Add', [attention(g, selfIn, selfIn, 'attn1', dims), h]);
+        t = g.op1('Add', [attention(g, layerNorm(g, t, 'norm2', channels), context, 'attn2', { ...dims, contextDim: opts.contextDim }), t]);
+        return g.op1('Add', [gegluFeedForward(g, layerNorm(g, t, 'norm3', channels), channels), t]);
+      });
+    }
+    const out = opts.projection === 'conv' ? conv2d(g, fromTokens(g, h, x), 'proj_out', channels, channels, 1) : fromTokens(g, linear(g, h, 'proj_out', channels, channels), x);
+    return g.op1('Add', [out, x]);
+  });
+}
+
+/** diffusers FeedForward with GEGLU: ff.net.0.proj (dim → 2·inner), hidden · gelu(gate), ff.net.2 (inner → dim). */
+function gegluFeedForward(g: ModelGraph, x: string, dim: number): string {
+  const inner = dim * 4;
+  const projected = linear(g, x, 'ff.net.0.proj', dim, inner * 2);
+  const [hidden, gate] = g.op('Split', [projected, g.int64Const([inner, inner])], { axis: -1 }, 2) as [string, string];
+  return linear(g, g.op1('Mul', [hidden, gelu(g, gate)]), 'ff.net.2', inner, dim);
+}
+
+/** The VAE mid block's single-head self-attention over positions (diffusers Attention with group_norm). */
+export function vaeAttention(g: ModelGraph, x: string, name: string, channels: number, groups: number): string {
+  return g.scope(name, () => {
+    const tokens = toTokens(g, groupNorm(g, x, 'group_norm', channels, groups, 1e-6), channels);
+    const attended = attention(g, tokens, tokens, null, { dim: channels, contextDim: channels, heads: 1 }, { qkvBias: true });
+    return g.op1('Add', [fromTokens(g, attended, x), x]);
+  });
+}
+
+/** Downsample2D `name`: a stride-2 conv. The VAE pads (0, 1, 0, 1) first; the UNet pads 1 on every side. */
+export function downsample(g: ModelGraph, x: string, name: string, channels: number, asymmetricPad = false): string {
+  return conv2d(g, x, `${name}.conv`, channels, channels, 3, { stride: 2, pads: asymmetricPad ? [0, 0, 1, 1] : [1, 1, 1, 1] });
+}
+
+/** Upsample2D `name`: nearest ×2, then a conv. */
+export function upsample(g: ModelGraph, x: string, name: string, channels: number): string {
+  const scales = g.floatConst([1, 1, 2, 2], [4], 'float32');
+  const up = g.op1('Resize', [x, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  return conv2d(g, up, `${name}.conv`, channels, channels, 3);
+}

@@ -1,0 +1,61 @@
+// Our model-set layout: diffusers' ONNX folders (model_index.json, scheduler/, tokenizer/, one
+// folder per graph) plus a `controlnet_studio` entry in model_index.json that says what else
+// the folder holds. Stated once, for the loader, the downloader and the converter that writes sets.
+
+export const TEXT_ENCODER = 'text_encoder/model.onnx';
+export const UNET = 'unet/model.onnx';
+export const UNET_FP16_VARIANT = 'unet/model_fp16.onnx';
+export const VAE_DECODER = 'vae_decoder/model.onnx';
+export const VAE_ENCODER = 'vae_encoder/model.onnx';
+export const controlnetGraph = (name: string) => `controlnet/${name}/model.onnx`;
+
+/** The UNet shape a ControlNet must match (its residuals are the UNet's skips). */
+export interface UnetShape {
+  block_channels: number[];
+  layers_per_block: number;
+  context_dim: number;
+}
+
+export interface StudioIndex {
+  /** ControlNets in controlnet/<name>/. */
+  controlnets?: string[];
+  /** The fp32 UNet; absent means unet/model.onnx, null means the set has none (an fp16-only set). */
+  unet_fp32?: string | null;
+  /** An fp16 UNet, if the set has one. */
+  unet_fp16?: string | null;
+  /** Other graphs stored in fp16 (text encoder, ControlNets): they need shader-f16 to run on WebGPU. */
+  fp16_graphs?: string[];
+  text_dim?: number;
+  unet_shape?: UnetShape;
+  /** Each graph's external weight files, when they are not the usual "<graph>_data". */
+  data_files?: Record<string, string[]>;
+  /** What the set was converted from, and what the conversion noticed. */
+  converted_from?: string;
+  notices?: string[];
+}
+
+export interface ModelIndex {
+  vae_encoder?: unknown;
+  controlnet_studio?: StudioIndex;
+}
+
+export const unetFp32File = (index: ModelIndex) => (index.controlnet_studio?.unet_fp32 === undefined ? UNET : index.controlnet_studio.unet_fp32);
+export const unetFp16File = (index: ModelIndex) => index.controlnet_studio?.unet_fp16 ?? null;
+
+/** External weight files a graph may have beside it: what the index lists, or the usual "<graph>_data" / weights.pb. */
+export function externalDataNames(graphFile: string, index?: ModelIndex): string[] {
+  const listed = index?.controlnet_studio?.data_files?.[graphFile];
+  if (listed) return listed.map((p) => p.slice(p.lastIndexOf('/') + 1));
+  return [`${graphFile.split('/').pop()}_data`, 'weights.pb'];
+}
+
+/** A ControlNet stored on its own (imported without a base set), usable with any set whose UNet it fits. */
+export interface StoredControlNetInfo {
+  name: string;
+  precision: 'fp16' | 'fp32';
+  unet_shape: UnetShape;
+  converted_from: string;
+  /** Its weight files beside model.onnx. */
+  data_files: string[];
+}
+export const STORED_CONTROLNET_INFO = 'controlnet.json';

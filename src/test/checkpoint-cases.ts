@@ -1,0 +1,91 @@
+// The tiny SD 1.5 checkpoint family in ../shared/data/checkpoints (every file layout people
+// use) and its reference outputs from the original LDM/ControlNet code. Runs a converted
+// set's graphs on the reference inputs with onnxruntime-node and measures the error.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { float16ToFloat32, float32ToFloat16 } from '../diffusion/float16.ts';
+import { safetensorsHeader } from '../convert/safetensors.ts';
+import type { StoredTensor } from '../convert/stored-tensor.ts';
+import { sharedJson, sharedPath } from './shared-data.ts';
+
+export const CHECKPOINTS = () => sharedPath('checkpoints/tiny-sd15');
+
+interface CaseTensor {
+  name: string;
+  shape: number[];
+  file: string;
+}
+export interface ReferenceCase {
+  name: string;
+  graph: string;
+  inputs: CaseTensor[];
+  outputs: (CaseTensor & { max_abs: number })[];
+}
+
+export const referenceCases = () => sharedJson<{ cases: ReferenceCase[] }>('checkpoints/tiny-sd15/reference/cases.json').cases;
+
+const read = (t: CaseTensor) => {
+  const bytes = readFileSync(join(CHECKPOINTS(), 'reference', t.file));
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
+
+async function session(setDir: string, graph: string) {
+  return ort.InferenceSession.create(join(setDir, graph));
+}
+
+/** A reference input as the session's input wants it (int ids and timesteps, fp16 where the graph is fp16). */
+function feed(meta: ort.InferenceSession.ValueMetadata, t: CaseTensor): ort.Tensor {
+  const values = read(t);
+  const type = meta.isTensor ? meta.type : 'float32';
+  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.round(v))), t.shape);
+  if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values, Math.round), t.shape);
+  if (type === 'float16') return new ort.Tensor('float16', float32ToFloat16(values), t.shape);
+  return new ort.Tensor('float32', values, t.shape);
+}
+
+const values = (t: ort.Tensor) => (t.type === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+
+async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseTensor | ort.Tensor>): Promise<ort.Tensor[]> {
+  const s = await session(setDir, graph);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const meta of s.inputMetadata) {
+    const given = inputs.get(meta.name) ?? (meta.name === 'conditioning_scale' ? new ort.Tensor('float32', Float32Array.of(1), []) : null);
+    if (!given) throw new Error(`${graph} needs ${meta.name}, which the case does not give`);
+    feeds[meta.name] = given instanceof ort.Tensor ? given : feed(meta, given);
+  }
+  const out = await s.run(feeds);
+  return s.outputNames.filter((n) => n !== 'pooler_output').map((n) => out[n]!);
+}
+
+/** Runs a reference case through the set's graphs; the ControlNet is controlnet/<controlnet>/. Returns max |actual − expected| / max |expected| per output. */
+export async function caseErrors(setDir: string, c: ReferenceCase, controlnet = 'canny'): Promise<number[]> {
+  const inputs = new Map<string, CaseTensor | ort.Tensor>(c.inputs.map((t) => [t.name, t]));
+  const paths: Record<string, string> = { text_encoder: 'text_encoder/model.onnx', unet: 'unet/model.onnx', vae_decoder: 'vae_decoder/model.onnx', vae_encoder: 'vae_encoder/model.onnx', controlnet: `controlnet/${controlnet}/model.onnx` };
+  let outputs: ort.Tensor[];
+  if (c.graph === 'unet+controlnet') {
+    const residuals = await runGraph(setDir, paths.controlnet!, inputs);
+    residuals.forEach((r, i) => inputs.set(i < 12 ? `down_block_additional_residual_${i}` : 'mid_block_additional_residual', r));
+    outputs = await runGraph(setDir, paths.unet!, inputs);
+  } else {
+    outputs = await runGraph(setDir, paths[c.graph]!, inputs);
+  }
+  return c.outputs.map((expectedMeta, i) => {
+    const expected = read(expectedMeta);
+    const actual = values(outputs[i]!);
+    if (actual.length !== expected.length) throw new Error(`${c.name}: output ${i} has ${actual.length} values, expected ${expected.length}`);
+    let max = 0;
+    for (let k = 0; k < actual.length; k++) max = Math.max(max, Math.abs(actual[k]! - expected[k]!));
+    return max / expectedMeta.max_abs;
+  });
+}
+
+/** Writes tensors as a safetensors file (for repacks other tools make, e.g. a ControlNet without its prefix). */
+export async function writeSafetensorsFile(path: string, tensors: StoredTensor[], rename: (key: string) => string = (k) => k): Promise<void> {
+  const entries = tensors.map((t) => ({ key: rename(t.key), dtype: t.dtype, shape: t.shape, t }));
+  const { header, order } = safetensorsHeader(entries);
+  const byKey = new Map(entries.map((e) => [e.key, e.t]));
+  const parts: Uint8Array[] = [header];
+  for (const key of order) parts.push(await byKey.get(key)!.bytes());
+  writeFileSync(path, Buffer.concat(parts));
+}
