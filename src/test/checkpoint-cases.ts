@@ -52,7 +52,7 @@ async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseT
   for (const meta of s.inputMetadata) {
     const given = inputs.get(meta.name) ?? (meta.name === 'conditioning_scale' ? new ort.Tensor('float32', Float32Array.of(1), []) : null);
     if (!given) throw new Error(`${graph} needs ${meta.name}, which the case does not give`);
-    feeds[meta.name] = given instanceof ort.Tensor ? given : feed(meta, given);
+    feeds[meta.name] = 'file' in given ? feed(meta, given as CaseTensor) : (given as ort.Tensor);
   }
   const out = await s.run(feeds);
   return s.outputNames.filter((n) => n !== 'pooler_output').map((n) => out[n]!);
