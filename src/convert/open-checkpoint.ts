@@ -69,7 +69,10 @@ export async function openCheckpoint(input: CheckpointInput): Promise<Opened> {
   const index = paths.filter((p) => p === 'model_index.json' || p.endsWith('/model_index.json')).sort((a, b) => a.length - b.length)[0];
   if (index !== undefined) return openDiffusersPipeline(input, index.slice(0, -'model_index.json'.length));
   const config = paths.filter((p) => p === 'config.json' || p.endsWith('/config.json')).sort((a, b) => a.length - b.length)[0];
-  const weightsFiles = paths.filter((p) => CHECKPOINT_FILE.test(p));
+  let weightsFiles = paths.filter((p) => CHECKPOINT_FILE.test(p));
+  // One file given: read it whatever its name says (files get renamed); the reader tells what it is.
+  const others = paths.filter((p) => !/\.(ya?ml|json)$/i.test(p));
+  if (!weightsFiles.length && others.length === 1) weightsFiles = others;
   if (config !== undefined && weightsFiles.length) return openDiffusersControlNet(input, config.slice(0, -'config.json'.length));
   if (weightsFiles.length !== 1) {
     throw new CheckpointError(

@@ -9,7 +9,18 @@ import { readSafetensors } from './safetensors.ts';
 import type { TensorMap } from './stored-tensor.ts';
 import { isLegacyTorch, isZip, readTorchZip } from './torch-zip.ts';
 
+/** Magic numbers of files people drop by mistake (none can begin a safetensors header length or a zip). */
+const NOT_CHECKPOINTS: [string, number[]][] = [
+  ['a PNG image', [0x89, 0x50, 0x4e, 0x47]],
+  ['a JPEG image', [0xff, 0xd8, 0xff]],
+  ['a GIF image', [0x47, 0x49, 0x46, 0x38]],
+  ['a PDF', [0x25, 0x50, 0x44, 0x46]],
+];
+
 export async function readTensors(src: ByteSource): Promise<TensorMap> {
+  const head = await src.read(0, Math.min(8, src.size));
+  const known = NOT_CHECKPOINTS.find(([, magic]) => magic.every((b, i) => head[i] === b));
+  if (known) throw new CheckpointError(`${src.name} is ${known[0]}, not a model checkpoint. Pick a .safetensors, .ckpt or .pth file.`);
   if (await isZip(src)) return readTorchZip(src);
   if (await isLegacyTorch(src)) {
     throw new CheckpointError(`${src.name} is in PyTorch's legacy format (saved before torch 1.6), which cannot be read without running its code. Re-save it with a current torch, or as .safetensors.`);
