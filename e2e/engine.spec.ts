@@ -39,7 +39,7 @@ test.describe.serial('engine on WebGPU', () => {
   test.beforeAll(async ({ browser }) => {
     page = await browser.newPage();
     await openStudio(page);
-    const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url }), SET);
+    const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
     expect(info.unet).toMatchObject({ provider: 'webgpu', precision: 'fp32' });
     expect(info.capabilities.controlnets).toEqual(['canny', 'scribble', 'zero-init']);
   });
@@ -102,9 +102,9 @@ test.describe.serial('engine on WebGPU', () => {
   });
 
   test('WebGPU and WASM agree on the same generation', async () => {
-    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url, provider: 'wasm' }), SET);
+    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url }, provider: 'wasm' }), SET);
     const wasm = await run(page, { units: [{ model: 'canny' }] });
-    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ url }), SET);
+    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
     const gpu = await run(page, { units: [{ model: 'canny' }] });
     const diff = maxDiff(wasm.pixels, gpu.pixels);
     console.log(`max |WebGPU − WASM| over the 8-bit image: ${diff}`);
@@ -116,7 +116,7 @@ test('an fp16 UNet on a GPU without shader-f16 runs on WASM beside WebGPU graphs
   await openStudio(page);
   const r = await page.evaluate(async () => {
     const engine = globalThis.controlnetStudio.engine;
-    const info = await engine.loadModelSet({ url: '/models/tiny-sd15', unetPrecision: 'fp16', controlnets: ['canny'] });
+    const info = await engine.loadModelSet({ source: { kind: 'url', url: '/models/tiny-sd15' }, unetPrecision: 'fp16', controlnets: ['canny'] });
     const hint = new Uint8ClampedArray(64 * 64 * 4).fill(255);
     const out = await engine.generate({
       prompt: 'a cat',
@@ -150,7 +150,7 @@ test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error',
   });
   await openStudio(page);
   const load = (url: string) =>
-    page.evaluate((u) => globalThis.controlnetStudio.engine.loadModelSet({ url: u, provider: 'wasm', controlnets: [] }).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), url);
+    page.evaluate((u) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url: u }, provider: 'wasm', controlnets: [] }).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), url);
   const corrupt = await load('/models/broken/corrupt');
   expect(corrupt?.name).toBe('ModelLoadError');
   expect(corrupt?.message).toContain('Could not load unet/model.onnx');

@@ -37,7 +37,7 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
   const first = await download();
   expect('error' in first && first.error).toMatch(/connection broke while downloading tiny\/unet\/model.onnx|tiny\/vae_decoder\/model.onnx is corrupt/);
   // Nothing half-written counts: loading the cache fails on the missing files.
-  const early = await page.evaluate(() => globalThis.controlnetStudio.engine.loadModelSet({ url: 'opfs:tiny' }).then(() => 'loaded', (e: Error) => e.message));
+  const early = await page.evaluate(() => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'stored', id: 'tiny' } }).then(() => 'loaded', (e: Error) => e.message));
   expect(early).not.toBe('loaded');
 
   // 2. Faults clear; the retry resumes the UNet from the bytes it has, and fetches nothing twice.
@@ -65,7 +65,7 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
   });
   const result = await page.evaluate(async () => {
     const engine = globalThis.controlnetStudio.engine;
-    const info = await engine.loadModelSet({ url: 'opfs:tiny', provider: 'wasm' });
+    const info = await engine.loadModelSet({ source: { kind: 'stored', id: 'tiny' }, provider: 'wasm' });
     const r = await engine.generate({ prompt: 'a cat', negativePrompt: '', steps: 2, cfgScale: 7.5, seed: 1, width: 64, height: 64, sampler: 'euler', units: [] });
     return { controlnets: info.capabilities.controlnets, pixels: r.image.data.length };
   });

@@ -39,7 +39,7 @@ async function main() {
         async ({ url, provider, steps, size, fullsize }) => {
           const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
           const t0 = performance.now();
-          const info = await engine.loadModelSet({ url, provider, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
+          const info = await engine.loadModelSet({ source: { kind: 'url', url }, provider, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
           const loadMs = performance.now() - t0;
           const hint = (k: number) => {
             const data = new Uint8ClampedArray(size * size * 4);

@@ -12,5 +12,6 @@ export function folderSource(dir: string): SetSource {
         () => false,
       ),
     size: (path) => stat(join(dir, path)).then((s) => s.size, () => null),
+    localPath: (path) => join(dir, path),
   };
 }

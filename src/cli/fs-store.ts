@@ -1,6 +1,7 @@
 // A FileStore in a folder on disk, for Node (tests, CLI).
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Appender, FileStore } from '../models/download/file-store.ts';
 
@@ -18,5 +19,7 @@ export function folderStore(root: string): FileStore {
     },
     rename: (from, to) => rename(at(from), at(to)),
     remove: (path) => rm(at(path), { recursive: true, force: true }),
+    blob: (path) => stat(at(path)).then(() => openAsBlob(at(path)), () => null),
+    list: (folder) => readdir(at(folder)).catch(() => []),
   };
 }

@@ -13,7 +13,7 @@ import { loadModelSet } from '../models/load-set.ts';
 import { decodePngImage, encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
 import { folderSource } from './fs-source.ts';
-import { NodeSession, nodeOps } from './node-runtime.ts';
+import { nodeOps, nodeSession } from './node-runtime.ts';
 
 const MODE_LABELS: Record<ControlMode, string> = { balanced: 'Balanced', prompt: 'My prompt is more important', controlnet: 'ControlNet is more important' };
 
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<string> {
     init: values.init ? { image: readImage(values.init), strength: Number(values.strength) } : undefined,
   };
   const { models } = await loadModelSet(folderSource(values.models), {
-    createSession: (bytes, label) => NodeSession.create(bytes, label),
+    createSession: nodeSession,
     ops: nodeOps(),
     controlnets: [...new Set(controls.map((c) => c.model))],
   });

@@ -5,6 +5,7 @@ import type { DeviceTensor, Feed, Session } from '../diffusion/session.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
 import { ModelLoadError } from '../diffusion/errors.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
+import type { SessionSpec } from '../models/load-set.ts';
 
 class NodeTensor implements DeviceTensor {
   constructor(readonly tensor: ort.Tensor) {}
@@ -28,9 +29,10 @@ export class NodeSession implements Session {
     readonly label: string,
   ) {}
 
-  static async create(bytes: Uint8Array, label: string): Promise<NodeSession> {
+  /** From bytes, or from a path (where onnxruntime finds the graph's external weight files beside it). */
+  static async create(model: Uint8Array | string, label: string): Promise<NodeSession> {
     try {
-      return new NodeSession(await ort.InferenceSession.create(bytes), label);
+      return new NodeSession(typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model), label);
     } catch (err) {
       throw new ModelLoadError(`Could not load ${label}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -52,5 +54,8 @@ export class NodeSession implements Session {
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, new NodeTensor(v)]));
   }
 }
+
+/** The loader's session factory on onnxruntime-node (CPU). */
+export const nodeSession = (spec: SessionSpec) => NodeSession.create(spec.localPath ?? spec.bytes!, spec.label);
 
 export const nodeOps = () => new GraphTensorOps((bytes, label) => NodeSession.create(bytes, label));

@@ -19,6 +19,8 @@ export interface ConvertOptions {
   /** The set's (or stored ControlNet's) folder in the store; removed again if the conversion fails. */
   root: string;
   precision: 'fp16' | 'fp32';
+  /** The name the person gave (a set's label). */
+  label?: string;
   maxDataFileBytes?: number;
   signal?: AbortSignal;
   onProgress?: (p: GraphProgress) => void;
@@ -98,6 +100,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
       text_dim: base.arch.text.hidden,
       unet_shape: unetShape(base.arch.unet),
       data_files: files,
+      label: opts.label ?? base.label,
       converted_from: base.label,
       notices,
     });

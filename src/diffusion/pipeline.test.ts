@@ -2,7 +2,7 @@
 // unit scheduling, stacking, img2img, and stats. The same behaviours run on WebGPU in e2e/.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { folderSource } from '../cli/fs-source.ts';
-import { NodeSession, nodeOps } from '../cli/node-runtime.ts';
+import { nodeOps, nodeSession } from '../cli/node-runtime.ts';
 import { loadModelSet } from '../models/load-set.ts';
 import { generate, type GenerateParams, type PipelineModels } from './pipeline.ts';
 import type { ControlUnit, RgbaImage } from './control-units.ts';
@@ -35,7 +35,7 @@ const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
 const diff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
 beforeAll(async () => {
-  ({ models } = await loadModelSet(folderSource('public/models/tiny-sd15'), { createSession: (b, l) => NodeSession.create(b, l), ops: nodeOps() }));
+  ({ models } = await loadModelSet(folderSource('public/models/tiny-sd15'), { createSession: nodeSession, ops: nodeOps() }));
 });
 
 describe('SD 1.5 pipeline on the tiny set', () => {

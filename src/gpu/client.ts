@@ -1,6 +1,23 @@
 // EngineClient: the main thread's Engine. It posts calls to the worker, turns replies
 // back into promises and typed errors, forwards cancellation, and notices a crashed worker.
-import type { DeviceInfo, DownloadSetRequest, DownloadSetResult, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, SelfTestOptions, SelfTestReport, SetStatus, VerifyResult } from './engine.ts';
+import type {
+  DeviceInfo,
+  DownloadSetRequest,
+  DownloadSetResult,
+  Engine,
+  EngineGenerateParams,
+  GenerateResponse,
+  ImportRequest,
+  ImportResult,
+  JobControl,
+  LoadedSetInfo,
+  LoadSetOptions,
+  SelfTestOptions,
+  SelfTestReport,
+  SetStatus,
+  StoredModels,
+  VerifyResult,
+} from './engine.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import { CancelledError, deserializeError, EngineCrashedError } from './errors.ts';
 import type { FromWorker, MethodName, Payload, ToWorker, WireResult } from './protocol.ts';
@@ -63,6 +80,19 @@ export class EngineClient implements Engine {
 
   preprocess(request: PreprocessRequest, control?: JobControl): Promise<PreprocessResult> {
     return this.call('preprocess', request, control);
+  }
+
+  /** Dropped files cross as Blobs (references, not copies); the worker reads them a tensor at a time. */
+  importCheckpoint(request: ImportRequest, control?: JobControl): Promise<ImportResult> {
+    return this.call('importCheckpoint', request, control);
+  }
+
+  storedModels(): Promise<StoredModels> {
+    return this.call('storedModels', undefined);
+  }
+
+  deleteStoredControlNet(name: string): Promise<void> {
+    return this.call('deleteStoredControlNet', name);
   }
 
   /** Replaces a crashed (or live) worker with a fresh one; pending calls fail. */

@@ -57,6 +57,12 @@ export class EngineHost {
         return this.engine.modelSetStatus(msg.payload);
       case 'verifyModelSet':
         return this.engine.verifyModelSet(msg.payload, control);
+      case 'importCheckpoint':
+        return this.engine.importCheckpoint(msg.payload, control);
+      case 'storedModels':
+        return this.engine.storedModels();
+      case 'deleteStoredControlNet':
+        return this.engine.deleteStoredControlNet(msg.payload);
     }
   }
 }

@@ -13,7 +13,7 @@ class TestEngine implements Engine {
     return { gpu: null, crossOriginIsolated: false, wasmThreads: 1 };
   }
   async selfTest(options: SelfTestOptions, control: JobControl = {}): Promise<SelfTestReport> {
-    if (options.modelSetUrl === 'missing') throw new ModelLoadError('unet/model.onnx: 404');
+    if (options.source.kind === 'url' && options.source.url === 'missing') throw new ModelLoadError('unet/model.onnx: 404');
     for (let step = 1; step <= options.latentSize; step++) {
       await new Promise((r) => setTimeout(r, 5));
       if (control.signal?.aborted) throw new CancelledError(`cancelled at step ${step}`);
@@ -40,6 +40,15 @@ class TestEngine implements Engine {
     throw new Error('not used here');
   }
   async verifyModelSet(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async importCheckpoint(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async storedModels(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async deleteStoredControlNet(): Promise<never> {
     throw new Error('not used here');
   }
   dispose() {}
@@ -81,13 +90,13 @@ describe('engine worker protocol', () => {
     const { client } = setup();
     expect(await client.deviceInfo()).toEqual({ gpu: null, crossOriginIsolated: false, wasmThreads: 1 });
     const seen: number[] = [];
-    await client.selfTest({ modelSetUrl: 'tiny', latentSize: 3 }, { onProgress: (p) => seen.push(p.done) });
+    await client.selfTest({ source: { kind: 'url', url: 'tiny' }, latentSize: 3 }, { onProgress: (p) => seen.push(p.done) });
     expect(seen).toEqual([1, 2, 3]);
   });
 
   it('rebuilds errors as their typed class', async () => {
     const { client } = setup();
-    const err = await client.selfTest({ modelSetUrl: 'missing', latentSize: 1 }).catch((e) => e);
+    const err = await client.selfTest({ source: { kind: 'url', url: 'missing' }, latentSize: 1 }).catch((e) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect(err.message).toBe('unet/model.onnx: 404');
   });
@@ -96,7 +105,7 @@ describe('engine worker protocol', () => {
     const { client } = setup();
     const abort = new AbortController();
     let last = 0;
-    const job = client.selfTest({ modelSetUrl: 'tiny', latentSize: 50 }, {
+    const job = client.selfTest({ source: { kind: 'url', url: 'tiny' }, latentSize: 50 }, {
       signal: abort.signal,
       onProgress: (p) => {
         last = p.done;
@@ -106,12 +115,12 @@ describe('engine worker protocol', () => {
     const err = await job.catch((e) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect(last).toBeLessThanOrEqual(4);
-    expect((await client.selfTest({ modelSetUrl: 'tiny', latentSize: 2 })).runs).toEqual([]);
+    expect((await client.selfTest({ source: { kind: 'url', url: 'tiny' }, latentSize: 2 })).runs).toEqual([]);
   });
 
   it('notices a crashed worker, fails pending calls, and restarts', async () => {
     const { client, workers, crashes } = setup();
-    const pending = client.selfTest({ modelSetUrl: 'tiny', latentSize: 50 });
+    const pending = client.selfTest({ source: { kind: 'url', url: 'tiny' }, latentSize: 50 });
     workers[0]!.crash('out of memory');
     const err = await pending.catch((e) => e);
     expect(err).toBeInstanceOf(EngineCrashedError);

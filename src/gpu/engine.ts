@@ -1,14 +1,17 @@
 // The Engine interface: implemented inside the worker by the real engine and on the
 // main thread by EngineClient, which forwards calls as messages. The UI codes against this.
 import type { GpuInfo } from './device.ts';
-import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
-
-export type { UnetVariantChoice };
+import type { ArchOverrides } from '../convert/infer-arch.ts';
 import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
+import type { ModelSource } from '../models/set-source.ts';
+import type { StoredControlNetInfo } from '../models/set-layout.ts';
+import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import type { RemoteFile, StoredFile } from '../models/download/downloader.ts';
+
+export type { ModelSource, StoredControlNetInfo, UnetVariantChoice };
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -21,6 +24,11 @@ export interface Progress {
   stage: string;
   done: number;
   total: number;
+  /** The file (or graph) this progress is about: a download, a converted graph, a loaded session. */
+  file?: string;
+  /** Transfer speed and time left, for downloads and conversions. */
+  bytesPerSecond?: number;
+  etaSeconds?: number | null;
   /** Per-step details of a generation: ms for the step, its timestep. */
   stepMs?: number;
   timestep?: number;
@@ -35,8 +43,8 @@ export interface JobControl {
 }
 
 export interface SelfTestOptions {
-  /** Base URL of a model set in the diffusers ONNX layout. */
-  modelSetUrl: string;
+  /** The set whose UNet is tested. */
+  source: ModelSource;
   /** Latent size of the test sample (image size ÷ 8). */
   latentSize: number;
 }
@@ -60,20 +68,18 @@ export interface SelfTestReport {
 }
 
 export interface LoadSetOptions {
-  /** Base URL of a model set in the diffusers ONNX layout, or "opfs:<set id>" for a downloaded one. */
-  url: string;
-  /** A local folder's files by path inside the set (from a directory picker or drop); used instead of `url`. */
-  folder?: Record<string, Blob>;
+  source: ModelSource;
   /** Force a provider (tests compare WebGPU with WASM); default: WebGPU when there is one. */
   provider?: ExecutionProvider;
-  /** ControlNets to load; default: all the set lists. */
+  /** ControlNets of the set to load; default: all the set lists. ControlNets stored on their own load when a generation uses them. */
   controlnets?: string[];
   /** UNet precision to prefer; default: fp16 where the GPU has shader-f16, else fp32. */
   unetPrecision?: 'fp16' | 'fp32';
 }
 
 export interface LoadedSetInfo {
-  url: string;
+  /** sourceKey() of what was loaded. */
+  key: string;
   capabilities: SetCapabilities;
   unet: UnetVariantChoice;
   /** Things the user should know: fp32 fallback, WASM, no ControlNet for this UNet. */
@@ -125,6 +131,47 @@ export interface VerifyResult {
   unverifiable: string[];
 }
 
+/** Files a person picked or dropped, by their path in the pick ("model.safetensors", or "my-repo/unet/config.json"). */
+export interface ImportFile {
+  path: string;
+  file: Blob;
+}
+
+export type ImportInput = { kind: 'files'; files: ImportFile[] } | { kind: 'hub'; repo: string };
+
+export interface ImportRequest {
+  input: ImportInput;
+  /** A ControlNet's name (units list it under this), or a base model's label. */
+  name: string;
+  precision: 'fp16' | 'fp32';
+  /** What the weights cannot say (attention heads), when the person knows it. */
+  overrides?: ArchOverrides;
+}
+
+export interface ImportResult {
+  kind: 'set' | 'controlnet';
+  /** The stored set's id, or the ControlNet's name. */
+  id: string;
+  label: string;
+  notices: string[];
+  bytes: number;
+  seconds: number;
+}
+
+/** A set converted from a checkpoint and stored in the browser. */
+export interface StoredSetInfo {
+  id: string;
+  label: string;
+  convertedFrom: string;
+  controlnets: string[];
+  notices: string[];
+}
+
+export interface StoredModels {
+  sets: StoredSetInfo[];
+  controlnets: StoredControlNetInfo[];
+}
+
 export interface Engine {
   /** What is stored of a set's files: cached, partial, missing or corrupt (sizes only, fast). */
   modelSetStatus(request: DownloadSetRequest): Promise<SetStatus>;
@@ -132,8 +179,13 @@ export interface Engine {
   verifyModelSet(request: DownloadSetRequest, control?: JobControl): Promise<VerifyResult>;
   /** Downloads a set into the browser's storage (OPFS): streamed, resumable, verified. */
   downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult>;
-  /** Deletes a downloaded set from the browser's storage. */
+  /** Deletes a downloaded or converted set from the browser's storage. */
   deleteModelSet(id: string): Promise<void>;
+  /** Converts a checkpoint (files, or a Hugging Face diffusers repo) into a stored set or a stored ControlNet. */
+  importCheckpoint(request: ImportRequest, control?: JobControl): Promise<ImportResult>;
+  /** Converted sets and ControlNets in the browser's storage. */
+  storedModels(): Promise<StoredModels>;
+  deleteStoredControlNet(name: string): Promise<void>;
   /** Loads (and contract-checks) a model set; replaces the one loaded before. */
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
   /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */

@@ -1,8 +1,9 @@
 // Typed engine errors. They cross the worker boundary as {name, message} and are
 // rebuilt here by name, so callers can branch with instanceof on either side.
 import { CancelledError, ModelContractError, ModelLoadError } from '../diffusion/errors.ts';
+import { CheckpointError } from '../convert/errors.ts';
 
-export { CancelledError, ModelContractError, ModelLoadError };
+export { CancelledError, CheckpointError, ModelContractError, ModelLoadError };
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -28,6 +29,7 @@ const KNOWN: Record<string, new (message: string) => Error> = {
   CancelledError,
   ModelLoadError,
   ModelContractError,
+  CheckpointError,
 };
 
 export interface SerializedError {

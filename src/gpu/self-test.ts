@@ -3,16 +3,14 @@
 // device gets (fp16 needs shader-f16 on WebGPU).
 import { ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuInfo } from './device.ts';
-import type { JobControl, ProviderRun, SelfTestOptions, SelfTestReport } from './engine.ts';
+import type { JobControl, ProviderRun, SelfTestReport } from './engine.ts';
 import { CancelledError } from './errors.ts';
-import { fetchBytes, fetchJson } from '../models/fetch-file.ts';
+import { readGraph } from '../models/load-set.ts';
+import { externalDataNames, unetFp16File, unetFp32File } from '../models/set-layout.ts';
+import { readModelIndex, type SetSource } from '../models/set-source.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../diffusion/float16.ts';
 import { elementCount, maxAbsDiff, type TensorData, type ValueMeta } from '../diffusion/tensor.ts';
-
-interface ModelIndex {
-  controlnet_studio?: { unet_fp16?: string | null };
-}
 
 /** Concrete dims for the tiny set's symbolic names: batch, height, width and height/N. */
 export function resolveDims(meta: ValueMeta, latent: number): number[] {
@@ -42,8 +40,8 @@ export function selfTestFeeds(inputs: ValueMeta[], latent: number): Record<strin
   return feeds;
 }
 
-async function runOnce(bytes: Uint8Array, provider: ExecutionProvider, label: string, latent: number, readbacks: ReadbackCounter) {
-  const session = await ModelSession.create(bytes, provider, label, readbacks);
+async function runOnce(graph: Awaited<ReturnType<typeof readGraph>>, provider: ExecutionProvider, label: string, latent: number, readbacks: ReadbackCounter) {
+  const session = await ModelSession.create(graph.bytes, provider, label, readbacks, graph.externalData);
   try {
     const t0 = performance.now();
     const outputs = await session.run(selfTestFeeds(session.inputs, latent));
@@ -59,23 +57,24 @@ async function runOnce(bytes: Uint8Array, provider: ExecutionProvider, label: st
   }
 }
 
-export async function runSelfTest(gpu: GpuInfo | null, options: SelfTestOptions, control: JobControl, readbacks: ReadbackCounter): Promise<SelfTestReport> {
-  const base = options.modelSetUrl.replace(/\/$/, '');
+export async function runSelfTest(gpu: GpuInfo | null, source: SetSource, latentSize: number, control: JobControl, readbacks: ReadbackCounter): Promise<SelfTestReport> {
   const step = (stage: string, done: number, total: number) => {
     if (control.signal?.aborted) throw new CancelledError('Self-test cancelled.');
     control.onProgress?.({ stage, done, total });
   };
-  const index = await fetchJson<ModelIndex>(`${base}/model_index.json`, control.signal);
-  const fp16File = index.controlnet_studio?.unet_fp16 ?? null;
-  const chosen = chooseUnetVariant({ webgpu: gpu !== null, shaderF16: gpu?.shaderF16 ?? false, fp32File: 'unet/model.onnx', fp16File });
+  const index = await readModelIndex(source);
+  const fp16File = unetFp16File(index);
+  const fp32File = unetFp32File(index);
+  if (!fp32File) throw new Error('The self-test compares an fp32 UNet on WebGPU and WASM; this set has only an fp16 UNet.');
+  const chosen = chooseUnetVariant({ webgpu: gpu !== null, shaderF16: gpu?.shaderF16 ?? false, fp32File, fp16File });
   const total = (gpu ? 2 : 1) + (fp16File ? 1 : 0);
   step('download', 0, total);
-  const fp32 = await fetchBytes(`${base}/unet/model.onnx`, control.signal);
+  const fp32 = await readGraph(source, fp32File, externalDataNames(fp32File, index));
 
   const runs: ProviderRun[] = [];
   const outputs = new Map<ExecutionProvider, Float32Array>();
   for (const provider of gpu ? (['webgpu', 'wasm'] as const) : (['wasm'] as const)) {
-    const r = await runOnce(fp32, provider, 'unet/model.onnx', options.latentSize, readbacks);
+    const r = await runOnce(fp32, provider, fp32File, latentSize, readbacks);
     runs.push(r.run);
     outputs.set(provider, r.values);
     step(`unet fp32 on ${provider}`, runs.length, total);
@@ -86,17 +85,17 @@ export async function runSelfTest(gpu: GpuInfo | null, options: SelfTestOptions,
   let fp16: SelfTestReport['fp16'] = null;
   let fp16WebGpuRefusal: string | null = null;
   if (fp16File) {
-    const fp16Bytes = await fetchBytes(`${base}/${fp16File}`, control.signal);
+    const fp16Bytes = await readGraph(source, fp16File, externalDataNames(fp16File, index));
     if (gpu && !gpu.shaderF16) {
       // Pin the runtime's behaviour that the variant choice relies on.
       try {
-        await runOnce(fp16Bytes, 'webgpu', fp16File, options.latentSize, readbacks);
+        await runOnce(fp16Bytes, 'webgpu', fp16File, latentSize, readbacks);
       } catch (err) {
         fp16WebGpuRefusal = err instanceof Error ? err.message : String(err);
       }
     }
     const provider: ExecutionProvider = gpu?.shaderF16 ? 'webgpu' : 'wasm';
-    const r = await runOnce(fp16Bytes, provider, fp16File, options.latentSize, readbacks);
+    const r = await runOnce(fp16Bytes, provider, fp16File, latentSize, readbacks);
     runs.push(r.run);
     fp16 = { provider, maxAbsDiffVsFp32: maxAbsDiff(r.values, outputs.get('wasm')!) };
     step(`unet fp16 on ${provider}`, total, total);

@@ -1,23 +1,48 @@
-// Turns a model set in the diffusers ONNX layout into checked sessions for the pipeline.
-// Where files come from (URL, OPFS, folder, disk) and which runtime makes sessions are
-// passed in, so the worker and the Node CLI share this code.
+// Turns a model set in our diffusers ONNX layout into checked sessions for the pipeline — the
+// one loader for every set: served over HTTP, stored in OPFS, a local folder, or a folder on
+// disk (Node). Where files come from and which runtime makes sessions are passed in, so the
+// worker and the Node CLI share this code. ControlNets stored on their own load beside any set
+// whose UNet they fit.
 import { ClipTokenizer } from '../diffusion/tokenizer.ts';
-import { checkControlNet, checkTextEncoder, checkUnet, checkVaeDecoder, checkVaeEncoder } from '../diffusion/contract.ts';
+import { checkControlNet, checkTextEncoder, checkUnet, checkVaeDecoder, checkVaeEncoder, type Role } from '../diffusion/contract.ts';
+import { ModelLoadError } from '../diffusion/errors.ts';
 import type { PipelineModels } from '../diffusion/pipeline.ts';
 import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
-import { ModelLoadError } from '../diffusion/errors.ts';
-import { planMemory } from './memory-plan.ts';
 import { externalDataReferences } from './external-data.ts';
-import { externalDataNames, readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
+import { planMemory } from './memory-plan.ts';
+import { controlnetGraph, externalDataNames, STORED_CONTROLNET_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo } from './set-layout.ts';
+import { readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
+
+/** What a runtime needs to make one session. */
+export interface SessionSpec {
+  /** The graph as the set names it, for errors and stats ("unet/model.onnx"). */
+  label: string;
+  role: Role;
+  /** The index says this graph is fp16 (it needs shader-f16 to run on WebGPU). */
+  fp16: boolean;
+  /** The graph file's bytes, or null when the runtime reads it from `localPath` itself. */
+  bytes: Uint8Array | null;
+  /** Weight files the graph names beside it. Empty when read from `localPath`. */
+  externalData: ExternalData[];
+  localPath: string | null;
+}
+
+/** A ControlNet stored on its own (controlnets/<name>/ in the browser's storage): its folder as a source. */
+export interface StoredControlNet {
+  name: string;
+  source: SetSource;
+}
 
 export interface LoadOptions {
-  createSession(bytes: Uint8Array, label: string, role: string, externalData: ExternalData[]): Promise<Session>;
+  createSession(spec: SessionSpec): Promise<Session>;
   ops: TensorOps;
   /** Which UNet file to use (the fp16 variant, or the default). */
   unetFile?: string;
-  /** ControlNets to load; default: all the set lists. */
+  /** ControlNets of the set to load; default: all the set lists. */
   controlnets?: string[];
+  /** ControlNets stored on their own, loaded beside the set's. */
+  storedControlnets?: StoredControlNet[];
   onProgress?: (done: number, total: number, file: string) => void;
   onWarning?: (message: string) => void;
   /** The GPU's largest buffer, when the set loads on WebGPU. */
@@ -33,45 +58,95 @@ export interface SetCapabilities {
 
 const decodeText = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
+export interface GraphToLoad {
+  source: SetSource;
+  file: string;
+  label: string;
+  role: Role;
+  fp16: boolean;
+  dataNames: string[];
+}
+
+/** A graph file's bytes and the weight files beside it that exist. */
+export async function readGraph(source: SetSource, file: string, dataNames: string[]): Promise<{ bytes: Uint8Array; externalData: ExternalData[] }> {
+  const folder = file.slice(0, file.lastIndexOf('/') + 1);
+  const externalData: ExternalData[] = [];
+  for (const name of dataNames) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
+  return { bytes: await source.read(file), externalData };
+}
+
+async function openSession(g: GraphToLoad, opts: Pick<LoadOptions, 'createSession'>): Promise<Session> {
+  const localPath = g.source.localPath?.(g.file) ?? null;
+  if (localPath) return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes: null, externalData: [], localPath });
+  const { bytes, externalData } = await readGraph(g.source, g.file, g.dataNames);
+  return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes, externalData, localPath: null }).catch((err: unknown) => {
+    // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
+    const missing = externalDataReferences(bytes).filter((name) => !externalData.some((e) => e.path === name));
+    if (missing.length) throw new ModelLoadError(`${g.label} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${g.label}.`);
+    throw err;
+  });
+}
+
+async function storedControlNetGraph(stored: StoredControlNet, index: ModelIndex): Promise<GraphToLoad> {
+  const info = JSON.parse(decodeText(await stored.source.read(STORED_CONTROLNET_INFO))) as StoredControlNetInfo;
+  const shape = index.controlnet_studio?.unet_shape;
+  if (shape && JSON.stringify(info.unet_shape) !== JSON.stringify(shape)) {
+    throw new ModelLoadError(
+      `ControlNet "${stored.name}" was converted for a UNet with widths ${info.unet_shape.block_channels.join('/')} and ${info.unet_shape.context_dim}-wide text; this set's UNet has ${shape.block_channels.join('/')} and ${shape.context_dim}. Use it with a set of the same base model family.`,
+    );
+  }
+  return { source: stored.source, file: 'model.onnx', label: `controlnet ${stored.name} (stored)`, role: 'controlnet', fp16: info.precision === 'fp16', dataNames: info.data_files.map((p) => p.slice(p.lastIndexOf('/') + 1)) };
+}
+
 export async function loadModelSet(source: SetSource, opts: LoadOptions): Promise<{ models: PipelineModels; capabilities: SetCapabilities }> {
   const index = await readModelIndex(source);
-  const controlnetNames = opts.controlnets ?? index.controlnet_studio?.controlnets ?? [];
-  const hasEncoder = await source.has('vae_encoder/model.onnx');
-  const unetFile = opts.unetFile ?? 'unet/model.onnx';
-  const files = ['text_encoder/model.onnx', unetFile, 'vae_decoder/model.onnx', ...(hasEncoder ? ['vae_encoder/model.onnx'] : []), ...controlnetNames.map((n) => `controlnet/${n}/model.onnx`)];
-  let done = 0;
-  const open = async <C>(file: string, role: string, check: (f: string, i: ValueMeta[], o: ValueMeta[]) => C) => {
-    opts.onProgress?.(done, files.length, file);
-    const folder = file.slice(0, file.lastIndexOf('/') + 1);
-    const externalData: ExternalData[] = [];
-    for (const name of externalDataNames(file)) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
-    const graph = await source.read(file);
-    const session = await opts.createSession(graph, file, role, externalData).catch((err: unknown) => {
-      // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
-      const missing = externalDataReferences(graph).filter((name) => !externalData.some((e) => e.path === name));
-      if (missing.length) throw new ModelLoadError(`${file} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${file}.`);
-      throw err;
-    });
-    const contract = check(file, session.inputs, session.outputs);
-    opts.onProgress?.(++done, files.length, file);
-    return { session, contract };
+  const studio = index.controlnet_studio ?? {};
+  const available = studio.controlnets ?? [];
+  const controlnetNames = opts.controlnets ?? available;
+  const unknown = controlnetNames.filter((n) => !available.includes(n) && !opts.storedControlnets?.some((s) => s.name === n));
+  if (unknown.length) throw new ModelLoadError(`There is no ControlNet named ${unknown.join(', ')}; this set has ${available.join(', ') || 'none'}.`);
+  for (const required of [TEXT_ENCODER, VAE_DECODER, opts.unetFile ?? UNET]) {
+    if (!(await source.has(required))) throw new ModelLoadError(`The set has no ${required}, which every set needs. ${await describeSet(source, index)}`);
+  }
+  const hasEncoder = await source.has(VAE_ENCODER);
+  const unetFile = opts.unetFile ?? UNET;
+  const fp16Graphs = new Set([...(studio.fp16_graphs ?? []), ...(studio.unet_fp16 ? [studio.unet_fp16] : [])]);
+  const inSet = (file: string, role: Role): GraphToLoad => ({ source, file, label: file, role, fp16: fp16Graphs.has(file), dataNames: externalDataNames(file, index) });
+  const setControlnets = controlnetNames.filter((n) => available.includes(n));
+  const graphs = {
+    text: inSet(TEXT_ENCODER, 'text_encoder'),
+    unet: inSet(unetFile, 'unet'),
+    decoder: inSet(VAE_DECODER, 'vae_decoder'),
+    encoder: hasEncoder ? inSet(VAE_ENCODER, 'vae_encoder') : null,
+    controlnets: [
+      ...setControlnets.map((n) => [n, inSet(controlnetGraph(n), 'controlnet')] as const),
+      ...(await Promise.all((opts.storedControlnets ?? []).filter((s) => controlnetNames.includes(s.name) && !available.includes(s.name)).map(async (s) => [s.name, await storedControlNetGraph(s, index)] as const))),
+    ],
   };
+  const all = [graphs.text, graphs.unet, graphs.decoder, ...(graphs.encoder ? [graphs.encoder] : []), ...graphs.controlnets.map(([, g]) => g)];
 
   // Before any weights load: will they fit? (wasm32's 4 GB heap, protobuf's 2 GB per file.)
-  const plan = await planMemory(source, files, opts.maxBufferSize ?? null);
+  const plan = await planMemory(all, opts.maxBufferSize ?? null);
   if (plan.errors.length) throw new ModelLoadError(plan.errors.join(' '));
   for (const w of plan.warnings) opts.onWarning?.(w);
 
+  let done = 0;
+  const open = async <C>(g: GraphToLoad, check: (f: string, i: ValueMeta[], o: ValueMeta[]) => C) => {
+    opts.onProgress?.(done, all.length, g.label);
+    const session = await openSession(g, opts);
+    const contract = check(g.label, session.inputs, session.outputs);
+    opts.onProgress?.(++done, all.length, g.label);
+    return { session, contract };
+  };
+
   const tokenizer = ClipTokenizer.fromFiles(decodeText(await source.read('tokenizer/vocab.json')), decodeText(await source.read('tokenizer/merges.txt')));
   const schedulerConfig = JSON.parse(decodeText(await source.read('scheduler/scheduler_config.json'))) as Record<string, unknown>;
-  const textEncoder = await open('text_encoder/model.onnx', 'text_encoder', checkTextEncoder);
-  const unet = await open(unetFile, 'unet', checkUnet);
-  const vaeDecoder = await open('vae_decoder/model.onnx', 'vae_decoder', checkVaeDecoder);
-  const vaeEncoder = hasEncoder ? await open('vae_encoder/model.onnx', 'vae_encoder', checkVaeEncoder) : null;
+  const textEncoder = await open(graphs.text, checkTextEncoder);
+  const unet = await open(graphs.unet, checkUnet);
+  const vaeDecoder = await open(graphs.decoder, checkVaeDecoder);
+  const vaeEncoder = graphs.encoder ? await open(graphs.encoder, checkVaeEncoder) : null;
   const controlnets = new Map<string, Awaited<ReturnType<typeof open<ReturnType<typeof checkControlNet>>>>>();
-  if (unet.contract.residuals) {
-    for (const name of controlnetNames) controlnets.set(name, await open(`controlnet/${name}/model.onnx`, 'controlnet', checkControlNet));
-  }
+  if (unet.contract.residuals) for (const [name, g] of graphs.controlnets) controlnets.set(name, await open(g, checkControlNet));
   return {
     models: { tokenizer, schedulerConfig, textEncoder, unet, vaeDecoder, vaeEncoder, controlnets, ops: opts.ops },
     capabilities: {
@@ -81,4 +156,18 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
       unetPrecision: unet.contract.dtype === 'float16' ? 'fp16' : 'fp32',
     },
   };
+}
+
+/** A stored ControlNet as a session beside a loaded set (checked to fit the set's UNet). */
+export async function openControlNet(stored: StoredControlNet, index: ModelIndex, createSession: LoadOptions['createSession']): Promise<{ session: Session; label: string }> {
+  const g = await storedControlNetGraph(stored, index);
+  return { session: await openSession(g, { createSession }), label: g.label };
+}
+
+/** What a set does have, for an error about what it lacks. */
+async function describeSet(source: SetSource, index: ModelIndex): Promise<string> {
+  const parts = [];
+  for (const f of [TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER]) if (await source.has(f)) parts.push(f);
+  const controlnets = index.controlnet_studio?.controlnets ?? [];
+  return `It has ${[...parts, ...(controlnets.length ? [`ControlNets ${controlnets.join(', ')}`] : [])].join(', ') || 'no graphs at all'}. Is it a complete set in the diffusers ONNX layout?`;
 }

@@ -25,17 +25,10 @@ export function setFiles(index: ModelIndex, baseUrl: string, setId: string): Rem
 export function storeSource(store: FileStore, setId: string): SetSource {
   return {
     async read(path) {
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      for await (const c of store.read(`${setId}/${path}`)) {
-        chunks.push(c);
-        total += c.length;
-      }
-      if (!chunks.length && (await store.size(`${setId}/${path}`)) === null) throw new Error(`${path} of ${setId} is not in the cache; download the set again.`);
-      const out = new Uint8Array(total);
-      let at = 0;
-      for (const c of chunks) out.set(c, (at += c.length) - c.length);
-      return out;
+      // One buffer of the file's size (not chunks plus a joined copy): graphs' weight files are up to 1.9 GB.
+      const blob = await store.blob(`${setId}/${path}`);
+      if (!blob) throw new Error(`${path} of ${setId} is not in the browser's storage; download or convert the set again.`);
+      return new Uint8Array(await blob.arrayBuffer());
     },
     has: async (path) => (await store.size(`${setId}/${path}`)) !== null,
     size: (path) => store.size(`${setId}/${path}`),

@@ -29,6 +29,8 @@ export interface StudioIndex {
   unet_shape?: UnetShape;
   /** Each graph's external weight files, when they are not the usual "<graph>_data". */
   data_files?: Record<string, string[]>;
+  /** The name the person gave the set. */
+  label?: string;
   /** What the set was converted from, and what the conversion noticed. */
   converted_from?: string;
   notices?: string[];

@@ -12,6 +12,8 @@ export interface SetSource {
   has(path: string): Promise<boolean>;
   /** The file's size in bytes without reading it, when the source can tell (for the memory plan). */
   size?(path: string): Promise<number | null>;
+  /** Where the file is on disk, when the runtime can read it (and its weight files) from there itself (Node). */
+  localPath?(path: string): string | null;
 }
 
 export interface ExternalData {
@@ -22,4 +24,22 @@ export interface ExternalData {
 
 export async function readModelIndex(source: SetSource): Promise<ModelIndex> {
   return JSON.parse(new TextDecoder().decode(await source.read('model_index.json'))) as ModelIndex;
+}
+
+/**
+ * Where a set's files are: served over HTTP at a base URL, stored in the browser (downloaded or
+ * converted), or a folder the person picked (its files by path inside the set).
+ */
+export type ModelSource = { kind: 'url'; url: string } | { kind: 'stored'; id: string } | { kind: 'folder'; name: string; files: Record<string, Blob> };
+
+/** One line naming a source, for messages and for telling two sources apart. */
+export function sourceKey(source: ModelSource): string {
+  switch (source.kind) {
+    case 'url':
+      return `url:${source.url}`;
+    case 'stored':
+      return `stored:${source.id}`;
+    case 'folder':
+      return `folder:${source.name}`;
+  }
 }

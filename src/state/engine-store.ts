@@ -10,7 +10,7 @@ import type { ModelIndex } from '../models/set-source.ts';
 
 /** The bundled tiny set: loaded when Generate is pressed with no set chosen. */
 export const TINY_SET_URL = `${import.meta.env.BASE_URL}models/tiny-sd15`;
-export const DEFAULT_SET: SetLoad = { name: 'tiny-sd15', options: { url: TINY_SET_URL } };
+export const DEFAULT_SET: SetLoad = { name: 'tiny-sd15', options: { source: { kind: 'url', url: TINY_SET_URL } } };
 
 export type EngineStatus = 'starting' | 'ready' | 'crashed';
 
@@ -85,7 +85,7 @@ export const useEngineStore = create<EngineState>()((set, get) => {
         .engine.loadModelSet(request.options, {
           onProgress: (p) => {
             const current = get().set;
-            if (current?.request === request) set({ set: { ...current, progress: `${p.stage} (${p.done}/${p.total})` } });
+            if (current?.request === request) set({ set: { ...current, progress: `${p.stage}${p.file ? ` ${p.file}` : ''} (${p.done}/${p.total})` } });
           },
         })
         .then(

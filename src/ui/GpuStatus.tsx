@@ -14,7 +14,7 @@ export function GpuStatus() {
     setRunning(true);
     setTestError(null);
     try {
-      setReport(await engine.selfTest({ modelSetUrl: TINY_SET_URL, latentSize: 8 }));
+      setReport(await engine.selfTest({ source: { kind: 'url', url: TINY_SET_URL }, latentSize: 8 }));
     } catch (err) {
       setTestError(err instanceof Error ? err.message : String(err));
     } finally {

@@ -59,7 +59,7 @@ function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void })
         signal,
         onProgress: (p) => {
           const speed = p.done / Math.max(0.001, (performance.now() - started) / 1000);
-          setTransfer({ done: p.done, total: p.total, bytesPerSecond: speed, etaSeconds: speed > 0 && p.total > p.done ? (p.total - p.done) / speed : null, file: p.stage.replace(/^downloading /, '') });
+          setTransfer({ done: p.done, total: p.total, bytesPerSecond: speed, etaSeconds: speed > 0 && p.total > p.done ? (p.total - p.done) / speed : null, file: p.file ?? '' });
         },
       });
       return `Downloaded: ${r.files - r.alreadyCached} file(s), ${mb(r.fetchedBytes)} fetched${r.resumedBytes ? `, ${mb(r.resumedBytes)} resumed from before` : ''}; ${r.alreadyCached} already cached.`;
@@ -77,7 +77,7 @@ function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void })
     });
   const load = () =>
     run('Loading', async () => {
-      const info = await loadSet({ name: set.label, options: { url: `opfs:${set.id}` } });
+      const info = await loadSet({ name: set.label, options: { source: { kind: 'stored', id: set.id } } });
       adoptModels(info.capabilities.controlnets);
       return `Loaded: ControlNets ${info.capabilities.controlnets.join(', ') || 'none'}.`;
     });

@@ -21,7 +21,7 @@ export function ModelSetPanel() {
 
   const loadFolder = (name: string, picked: PickedFile[]) => {
     try {
-      load({ name, options: { url: `folder:${name}`, folder: folderFiles(picked) } });
+      load({ name, options: { source: { kind: 'folder', name, files: folderFiles(picked) } } });
     } catch (err) {
       setPickError(errorText(err));
     }

@@ -51,7 +51,14 @@ export async function isCached(store: FileStore, file: RemoteFile): Promise<bool
   return size !== null && (file.size === null || size === file.size);
 }
 
-export async function downloadFile(store: FileStore, file: RemoteFile, opts: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void; fetch?: typeof fetch } = {}): Promise<{ fetchedBytes: number; resumedFrom: number }> {
+export interface DownloadResult {
+  /** Bytes fetched by this call. */
+  fetchedBytes: number;
+  /** Bytes kept from an earlier, cut-off download. */
+  resumedFrom: number;
+}
+
+export async function downloadFile(store: FileStore, file: RemoteFile, opts: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void; fetch?: typeof fetch } = {}): Promise<DownloadResult> {
   const doFetch = opts.fetch ?? fetch;
   const partPath = file.path + PART;
   // 1. What is already stored: hash it again, so resuming continues a verified prefix.
@@ -128,7 +135,7 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
 
 /** Runs downloads a few at a time and never fetches the same path twice at once. */
 export class DownloadQueue {
-  private inFlight = new Map<string, Promise<unknown>>();
+  private inFlight = new Map<string, Promise<DownloadResult>>();
   private running = 0;
   private waiting: (() => void)[] = [];
 
@@ -137,7 +144,7 @@ export class DownloadQueue {
     private readonly concurrency = 3,
   ) {}
 
-  download(file: RemoteFile, opts: Parameters<typeof downloadFile>[2] = {}): Promise<unknown> {
+  download(file: RemoteFile, opts: Parameters<typeof downloadFile>[2] = {}): Promise<DownloadResult> {
     const existing = this.inFlight.get(file.path);
     if (existing) return existing;
     const job = this.slot()

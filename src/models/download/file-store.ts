@@ -15,7 +15,12 @@ export interface FileStore {
   read(path: string): AsyncIterable<Uint8Array>;
   /** Replaces `to` with `from`. */
   rename(from: string, to: string): Promise<void>;
+  /** Removes a file, or a folder with everything in it. */
   remove(path: string): Promise<void>;
+  /** The stored file as a Blob, read in slices on demand (never whole), or null when there is none. */
+  blob(path: string): Promise<Blob | null>;
+  /** Names directly inside a folder ("" for the top), or [] when there is no such folder. */
+  list(folder: string): Promise<string[]>;
 }
 
 export async function writeStoreText(store: FileStore, path: string, text: string): Promise<void> {

@@ -68,6 +68,23 @@ export function opfsStore(prefix = 'models'): FileStore {
       const [dir, name] = (await dirFor(root, to, true))!;
       await (h as FileSystemFileHandle & { move(dir: FileSystemDirectoryHandle, name: string): Promise<void> }).move(dir, name);
     },
+    async blob(path) {
+      const h = await fileHandle(await rootPromise, path);
+      return h ? h.getFile() : null;
+    },
+    async list(folder) {
+      let dir = await rootPromise;
+      for (const part of folder.split('/').filter(Boolean)) {
+        try {
+          dir = await dir.getDirectoryHandle(part);
+        } catch {
+          return [];
+        }
+      }
+      const names: string[] = [];
+      for await (const name of (dir as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      return names;
+    },
     async remove(path) {
       const found = await dirFor(await rootPromise, path, false);
       if (found) await found[0].removeEntry(found[1], { recursive: true }).catch(() => undefined);

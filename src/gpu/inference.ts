@@ -1,0 +1,165 @@
+// The engine's inference job: load a set into sessions (each on the provider that can run it),
+// generate with it, and load ControlNets stored on their own the first time a generation uses
+// them. The device and storage are borrowed, not owned.
+import { checkControlNet } from '../diffusion/contract.ts';
+import { latentPreview } from '../diffusion/latent-preview.ts';
+import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
+import type { DeviceTensor, Session } from '../diffusion/session.ts';
+import { loadModelSet, openControlNet, type SessionSpec } from '../models/load-set.ts';
+import { GraphTensorOps } from '../models/op-graphs.ts';
+import { unetFp16File, unetFp32File, type ModelIndex } from '../models/set-layout.ts';
+import { readModelIndex, sourceKey } from '../models/set-source.ts';
+import { chooseUnetVariant } from '../models/unet-variant.ts';
+import { runPreprocess } from '../preprocess/run.ts';
+import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
+import { gpuBufferTensor, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
+import type { GpuContext } from './device.ts';
+import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions } from './engine.ts';
+import { EngineError } from './errors.ts';
+import type { ModelStorage } from './storage.ts';
+
+interface LoadedSet {
+  provider: ExecutionProvider;
+  info: LoadedSetInfo;
+  index: ModelIndex;
+  models: PipelineModels;
+  sessions: ModelSession[];
+  createSession: (spec: SessionSpec) => Promise<Session>;
+}
+
+export class InferenceEngine {
+  private loaded: LoadedSet | null = null;
+  private preprocessor: GpuPreprocessor | null = null;
+
+  constructor(
+    /** The worker's one device (not owned here). */
+    private readonly gpu: () => Promise<GpuContext | null>,
+    private readonly readbacks: ReadbackCounter,
+    private readonly storage: ModelStorage,
+  ) {}
+
+  /** The GPU preprocessor on the shared device (made on first use). */
+  async gpuPreprocessor(): Promise<GpuPreprocessor | null> {
+    const ctx = await this.gpu();
+    if (ctx) this.preprocessor ??= new GpuPreprocessor(ctx.device);
+    return this.preprocessor;
+  }
+
+  get loadedKey(): string | null {
+    return this.loaded?.info.key ?? null;
+  }
+
+  async loadModelSet(options: LoadSetOptions, control: JobControl = {}): Promise<LoadedSetInfo> {
+    const gpu = (await this.gpu())?.info ?? null;
+    await this.unload();
+    const source = this.storage.source(options.source, control.signal);
+    const index = await readModelIndex(source);
+    const webgpu = gpu !== null && options.provider !== 'wasm';
+    const shaderF16 = gpu?.shaderF16 ?? false;
+    const unet = chooseUnetVariant({ webgpu, shaderF16, fp32File: unetFp32File(index), fp16File: unetFp16File(index), prefer: options.unetPrecision });
+    const provider: ExecutionProvider = webgpu ? 'webgpu' : 'wasm';
+    const sessions: ModelSession[] = [];
+    const cpuFp16: string[] = [];
+    const create = async (spec: SessionSpec): Promise<Session> => {
+      // The UNet and the small op graphs around it (which cast to its precision) share its provider:
+      // an fp16 UNet on WASM needs its inputs made where f16 works. Other fp16 graphs need shader-f16 on WebGPU.
+      let where = spec.role === 'unet' ? unet.provider : provider;
+      if (spec.role !== 'unet' && spec.fp16 && where === 'webgpu' && !shaderF16) {
+        where = 'wasm';
+        cpuFp16.push(spec.label);
+      }
+      const s = await ModelSession.create(spec.bytes!, where, spec.label, this.readbacks, spec.externalData);
+      sessions.push(s);
+      return s;
+    };
+    const ops = new GraphTensorOps((bytes, label) => ModelSession.create(bytes, unet.provider, label, this.readbacks).then((s) => (sessions.push(s), s)));
+    const warnings: string[] = [];
+    try {
+      const { models, capabilities } = await loadModelSet(source, {
+        createSession: create,
+        maxBufferSize: webgpu ? (gpu?.maxBufferSize ?? null) : null,
+        onWarning: (w) => warnings.push(w),
+        ops,
+        unetFile: unet.file,
+        controlnets: options.controlnets,
+        onProgress: (done, total, file) => {
+          if (control.signal?.aborted) throw new EngineError('Loading cancelled.');
+          control.onProgress?.({ stage: 'loading', file, done, total });
+        },
+      });
+      const notices = [
+        unet.notice,
+        capabilities.controlnet ? null : 'This set’s UNet has no ControlNet inputs: ControlNet is unavailable; txt2img and img2img still work.',
+        cpuFp16.length ? `${cpuFp16.join(', ')} ${cpuFp16.length > 1 ? 'are' : 'is'} fp16 and run${cpuFp16.length > 1 ? '' : 's'} on the CPU (WASM): this GPU has no shader-f16.` : null,
+        ...warnings,
+      ].filter((n): n is string => n !== null);
+      this.loaded = { provider, index, models, sessions, createSession: create, info: { key: sourceKey(options.source), capabilities, unet, notices } };
+      return this.loaded.info;
+    } catch (err) {
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw err;
+    }
+  }
+
+  /** ControlNets stored on their own that the units name and the set has not loaded yet. */
+  private async loadStoredControlNets(loaded: LoadedSet, names: string[], control: JobControl): Promise<void> {
+    const missing = [...new Set(names)].filter((n) => !loaded.models.controlnets.has(n));
+    if (!missing.length || !loaded.models.unet.contract.residuals) return;
+    const stored = await this.storage.storedControlNets();
+    for (const [i, name] of missing.entries()) {
+      const found = stored.find((s) => s.name === name);
+      if (!found) continue; // the pipeline names the unit and what the set has
+      control.onProgress?.({ stage: 'loading', file: `controlnet ${name}`, done: i, total: missing.length });
+      const cn = await openControlNet(found, loaded.index, loaded.createSession);
+      loaded.models.controlnets.set(name, { session: cn.session, contract: checkControlNet(cn.label, cn.session.inputs, cn.session.outputs) });
+      loaded.info.capabilities.controlnets.push(name);
+    }
+  }
+
+  async generate(params: EngineGenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
+    const loaded = this.loaded;
+    if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
+    await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
+    const ctx = await this.gpu();
+    // Preprocess units that ask for it: on the GPU straight into the ControlNet's input
+    // when everything is on WebGPU in fp32, otherwise on the CPU into the unit's image.
+    const controlTensors: (DeviceTensor | null)[] = [];
+    let gpuHints = 0;
+    const units = [];
+    for (const unit of params.units) {
+      const { preprocess, ...plain } = unit;
+      const cn = loaded.models.controlnets.get(unit.model);
+      if (preprocess && ctx && loaded.provider === 'webgpu' && cn?.contract.dtype === 'float32') {
+        const gpuPre = (await this.gpuPreprocessor())!;
+        const batch = hintBatch(params, unit);
+        const buffer = await gpuPre.cannyControl({ ...unit.image, channels: 4 }, preprocess, batch);
+        controlTensors.push(gpuBufferTensor(buffer, [batch, 3, unit.image.height, unit.image.width], this.readbacks));
+        gpuHints++;
+      } else {
+        if (preprocess) plain.image = (await runPreprocess({ ...preprocess, image: unit.image, backend: 'cpu' }, { gpu: null, runModel: null })).map;
+        controlTensors.push(null);
+      }
+      units.push(plain);
+    }
+    const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
+    try {
+      const result = await generate(loaded.models, { ...params, units }, {
+        signal: control.signal,
+        controlTensors,
+        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),
+      });
+      return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };
+    } catch (err) {
+      for (const t of controlTensors) t?.dispose();
+      throw err;
+    }
+  }
+
+  /** Unloads the set (all of it, or only if it is the one with `key`). */
+  async unload(key?: string): Promise<void> {
+    const old = this.loaded;
+    if (!old || (key !== undefined && old.info.key !== key)) return;
+    this.loaded = null;
+    await Promise.all(old.sessions.map((s) => s.dispose()));
+  }
+}
