@@ -21,5 +21,6 @@ export function folderStore(root: string): FileStore {
     remove: (path) => rm(at(path), { recursive: true, force: true }),
     blob: (path) => stat(at(path)).then(() => openAsBlob(at(path)), () => null),
     list: (folder) => readdir(at(folder)).catch(() => []),
+    localPath: at,
   };
 }

@@ -6,7 +6,7 @@ import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { ModelSource } from '../models/set-source.ts';
-import type { StoredControlNetInfo } from '../models/set-layout.ts';
+import type { StoredControlNetInfo, UnetShape } from '../models/set-layout.ts';
 import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import type { RemoteFile, StoredFile } from '../models/download/downloader.ts';
@@ -80,6 +80,8 @@ export interface LoadSetOptions {
 export interface LoadedSetInfo {
   /** sourceKey() of what was loaded. */
   key: string;
+  /** The UNet's widths and text width, which a stored ControlNet must match; null when the set does not say. */
+  unetShape: UnetShape | null;
   capabilities: SetCapabilities;
   unet: UnetVariantChoice;
   /** Things the user should know: fp32 fallback, WASM, no ControlNet for this UNet. */
@@ -137,7 +139,8 @@ export interface ImportFile {
   file: Blob;
 }
 
-export type ImportInput = { kind: 'files'; files: ImportFile[] } | { kind: 'hub'; repo: string };
+/** Files a person gave, or a Hugging Face repo (with exactly the files to fetch, when a manifest entry lists them). */
+export type ImportInput = { kind: 'files'; files: ImportFile[] } | { kind: 'hub'; repo: string; files?: string[] };
 
 export interface ImportRequest {
   input: ImportInput;

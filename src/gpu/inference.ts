@@ -93,7 +93,7 @@ export class InferenceEngine {
         cpuFp16.length ? `${cpuFp16.join(', ')} ${cpuFp16.length > 1 ? 'are' : 'is'} fp16 and run${cpuFp16.length > 1 ? '' : 's'} on the CPU (WASM): this GPU has no shader-f16.` : null,
         ...warnings,
       ].filter((n): n is string => n !== null);
-      this.loaded = { provider, index, models, sessions, createSession: create, info: { key: sourceKey(options.source), capabilities, unet, notices } };
+      this.loaded = { provider, index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));

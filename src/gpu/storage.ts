@@ -100,7 +100,7 @@ export class ModelStorage {
   async importCheckpoint(request: ImportRequest, control: JobControl = {}): Promise<ImportResult> {
     const files = new Map<string, ByteSource>();
     if (request.input.kind === 'files') for (const f of request.input.files) files.set(f.path, blobBytes(f.file, f.path.split('/').pop()!));
-    const imported = await importCheckpoint(request.input.kind === 'files' ? { kind: 'files', files } : { kind: 'hub', repo: request.input.repo }, this.store, {
+    const imported = await importCheckpoint(request.input.kind === 'files' ? { kind: 'files', files } : { kind: 'hub', repo: request.input.repo, files: request.input.files }, this.store, {
       name: request.name,
       precision: request.precision,
       overrides: request.overrides,

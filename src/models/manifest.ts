@@ -10,6 +10,15 @@ import type { RemoteFile } from './download/downloader.ts';
 
 export type SetKind = 'pipeline' | 'controlnet' | 'preprocessor' | 'preview';
 
+/** A Hugging Face diffusers repo the studio converts itself, and exactly which of its files that takes. */
+export interface ConvertSource {
+  repo: string;
+  /** What it becomes: a set, or a ControlNet stored on its own under `name`. */
+  kind: 'pipeline' | 'controlnet';
+  name: string;
+  files: string[];
+}
+
 export interface ManifestSet {
   id: string;
   label: string;
@@ -22,7 +31,26 @@ export interface ManifestSet {
   /** The UNet takes ControlNet residual inputs (pipelines only). */
   controlnetReady: boolean;
   notes: string;
+  /** Converted in the browser from these PyTorch weights (safetensors, fp16 variants). */
+  convert?: ConvertSource;
 }
+
+/** SD 1.5's diffusers repo: configs, fp16 weights of the three models, tokenizer, scheduler — not the safety checker. */
+const SD15_FILES = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/config.json',
+  'text_encoder/model.fp16.safetensors',
+  'tokenizer/merges.txt',
+  'tokenizer/special_tokens_map.json',
+  'tokenizer/tokenizer_config.json',
+  'tokenizer/vocab.json',
+  'unet/config.json',
+  'unet/diffusion_pytorch_model.fp16.safetensors',
+  'vae/config.json',
+  'vae/diffusion_pytorch_model.fp16.safetensors',
+];
+const CONTROLNET_FILES = ['config.json', 'diffusion_pytorch_model.fp16.safetensors'];
 
 const controlnet = (id: string, repo: string): ManifestSet => ({
   id: `controlnet-${id}`,
@@ -32,7 +60,8 @@ const controlnet = (id: string, repo: string): ManifestSet => ({
   source: `https://huggingface.co/lllyasviel/${repo}`,
   dtype: 'fp16',
   controlnetReady: false,
-  notes: `Export with the README's recipe into controlnet/${id}/model.onnx of your set.`,
+  notes: `ControlNet v1.1 ${id}: converted in the browser from lllyasviel/${repo} (fp16, about 723 MB) and stored on its own, for any SD 1.5 set.`,
+  convert: { repo: `lllyasviel/${repo}`, kind: 'controlnet', name: id, files: CONTROLNET_FILES },
 });
 
 export const MANIFEST_SETS: ManifestSet[] = [
@@ -54,7 +83,8 @@ export const MANIFEST_SETS: ManifestSet[] = [
     source: 'https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5',
     dtype: 'fp16',
     controlnetReady: true,
-    notes: 'We know of no public ONNX export whose UNet takes the 13 ControlNet residual inputs. Export one with the README recipe, host it (or pick its folder), and add its address.',
+    notes: 'Converted in the browser from the diffusers repo (fp16 weights, about 2 GB to fetch) into a ControlNet-ready set. No public ONNX export has the residual-input UNet, so we build our own.',
+    convert: { repo: 'stable-diffusion-v1-5/stable-diffusion-v1-5', kind: 'pipeline', name: 'Stable Diffusion 1.5', files: SD15_FILES },
   },
   controlnet('canny', 'control_v11p_sd15_canny'),
   controlnet('scribble', 'control_v11p_sd15_scribble'),

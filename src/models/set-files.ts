@@ -32,6 +32,7 @@ export function storeSource(store: FileStore, setId: string): SetSource {
     },
     has: async (path) => (await store.size(`${setId}/${path}`)) !== null,
     size: (path) => store.size(`${setId}/${path}`),
+    localPath: store.localPath ? (path) => store.localPath!(`${setId}/${path}`) : undefined,
   };
 }
 

@@ -1,10 +1,11 @@
-// The engine as the UI sees it: one EngineClient (behind the Engine interface), what device
-// it found, which model set is loaded, and any message the user should see about it. A dead
-// worker or a lost device restarts the engine and reloads the set; the studio's own state
-// (canvas, units, gallery) lives in the studio store and is not touched.
+// The engine as the UI sees it: the Engine it was given (the worker's client in the studio, an
+// in-process engine in tests), what device it found, which model set is loaded, and any
+// message the user should see about it. A dead worker or a lost device restarts the engine and
+// reloads the set; the studio's own state (canvas, units, gallery) is not touched.
 import { create } from 'zustand';
-import { EngineClient } from '../gpu/client.ts';
-import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions } from '../gpu/engine.ts';
+import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, StoredControlNetInfo } from '../gpu/engine.ts';
+import type { UnetShape } from '../models/set-layout.ts';
+import { EngineError } from '../gpu/errors.ts';
 import { fetchJson } from '../models/fetch-file.ts';
 import type { ModelIndex } from '../models/set-source.ts';
 
@@ -21,13 +22,20 @@ export interface SetLoad {
 
 interface EngineState {
   engine: Engine;
+  /** Gives the studio its engine; `restartEngine` replaces a crashed one (the worker client's restart). */
+  connect(engine: Engine, restartEngine?: () => void): void;
   status: EngineStatus;
   device: DeviceInfo | null;
   message: string | null;
   /** The set being loaded or loaded, with its result. */
   set: { request: SetLoad; state: 'loading' | 'loaded' | 'failed'; info: LoadedSetInfo | null; progress: string | null; error: string | null } | null;
-  /** The ControlNets units can pick: the loaded set's, or the default set's before a load. */
+  /** The ControlNets units can pick: the loaded set's (or the default set's before a load), then stored ones that fit its UNet. */
   controlnets: string[] | null;
+  /** The set's own ControlNets and UNet shape, and the ControlNets stored on their own. */
+  setControlnets: string[] | null;
+  unetShape: UnetShape | null;
+  storedControlnets: StoredControlNetInfo[];
+  setStoredControlNets(stored: StoredControlNetInfo[]): void;
   refreshDevice(): Promise<void>;
   /** Reads the default set's index (no sessions) so units can offer its ControlNets. */
   peekDefaultSet(): Promise<void>;
@@ -38,28 +46,44 @@ interface EngineState {
   ensureSet(): Promise<LoadedSetInfo>;
 }
 
-function createWorker(): Worker {
-  return new Worker(new URL('../gpu/engine.worker.ts', import.meta.url), { type: 'module', name: 'inference' });
+let loading: Promise<LoadedSetInfo> | null = null;
+let restartEngine: () => void = () => {};
+
+/** Until connect(): every call says the engine has not started. */
+const notStarted = new Proxy({} as Engine, {
+  get: (_, name) => (name === 'dispose' ? () => {} : () => Promise.reject(new EngineError(`The engine has not started yet (${String(name)}).`))),
+});
+
+/** A set's own ControlNets, then every stored one whose UNet shape matches (or all, when the set does not say its shape). */
+function pickable(own: string[] | null, shape: UnetShape | null, stored: StoredControlNetInfo[]): string[] | null {
+  if (own === null) return null;
+  const fits = stored.filter((c) => !shape || JSON.stringify(c.unet_shape) === JSON.stringify(shape)).map((c) => c.name);
+  return [...own, ...fits.filter((n) => !own.includes(n))];
 }
 
-let loading: Promise<LoadedSetInfo> | null = null;
-
 export const useEngineStore = create<EngineState>()((set, get) => {
-  const client = new EngineClient(createWorker, {
-    onCrash: (err) => get().restart(err.message),
-    onDeviceLost: (msg) => get().restart(`The GPU device was lost (${msg}).`),
-  });
+  const adoptSet = (own: string[], shape: UnetShape | null) => set({ setControlnets: own, unetShape: shape, controlnets: pickable(own, shape, get().storedControlnets) });
   return {
-    engine: client,
+    engine: notStarted,
+    connect(engine, restart) {
+      restartEngine = restart ?? (() => {});
+      set({ engine, status: 'starting', set: null });
+    },
     status: 'starting',
     device: null,
     message: null,
     set: null,
     controlnets: null,
+    setControlnets: null,
+    unetShape: null,
+    storedControlnets: [],
+    setStoredControlNets(stored) {
+      set({ storedControlnets: stored, controlnets: pickable(get().setControlnets, get().unetShape, stored) });
+    },
     async peekDefaultSet() {
       try {
         const index = await fetchJson<ModelIndex>(`${TINY_SET_URL}/model_index.json`);
-        if (!get().set) set({ controlnets: index.controlnet_studio?.controlnets ?? [] });
+        if (!get().set) adoptSet(index.controlnet_studio?.controlnets ?? [], index.controlnet_studio?.unet_shape ?? null);
       } catch {
         // Only a hint for the units panel; a real load reports its own errors.
       }
@@ -73,7 +97,7 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       }
     },
     restart(reason) {
-      client.restart();
+      restartEngine();
       set({ status: 'starting', message: `${reason} The engine was restarted; your canvas, units and gallery are kept.` });
       void get().refreshDevice();
       const request = get().set?.request;
@@ -90,7 +114,10 @@ export const useEngineStore = create<EngineState>()((set, get) => {
         })
         .then(
           (info) => {
-            if (get().set?.request === request) set({ set: { request, state: 'loaded', info, progress: null, error: null }, controlnets: info.capabilities.controlnets });
+            if (get().set?.request === request) {
+              set({ set: { request, state: 'loaded', info, progress: null, error: null } });
+              adoptSet(info.capabilities.controlnets, info.unetShape);
+            }
             return info;
           },
           (err: unknown) => {

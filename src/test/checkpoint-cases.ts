@@ -58,10 +58,10 @@ async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseT
   return s.outputNames.filter((n) => n !== 'pooler_output').map((n) => out[n]!);
 }
 
-/** Runs a reference case through the set's graphs; the ControlNet is controlnet/<controlnet>/. Returns max |actual − expected| / max |expected| per output. */
-export async function caseErrors(setDir: string, c: ReferenceCase, controlnet = 'canny'): Promise<number[]> {
+/** Runs a reference case through the set's graphs (the ControlNet at `controlnetGraph` inside `setDir`). Returns max |actual − expected| / max |expected| per output. */
+export async function caseErrors(setDir: string, c: ReferenceCase, controlnetGraph = 'controlnet/canny/model.onnx'): Promise<number[]> {
   const inputs = new Map<string, CaseTensor | ort.Tensor>(c.inputs.map((t) => [t.name, t]));
-  const paths: Record<string, string> = { text_encoder: 'text_encoder/model.onnx', unet: 'unet/model.onnx', vae_decoder: 'vae_decoder/model.onnx', vae_encoder: 'vae_encoder/model.onnx', controlnet: `controlnet/${controlnet}/model.onnx` };
+  const paths: Record<string, string> = { text_encoder: 'text_encoder/model.onnx', unet: 'unet/model.onnx', vae_decoder: 'vae_decoder/model.onnx', vae_encoder: 'vae_encoder/model.onnx', controlnet: controlnetGraph };
   let outputs: ort.Tensor[];
   if (c.graph === 'unet+controlnet') {
     const residuals = await runGraph(setDir, paths.controlnet!, inputs);

@@ -21,6 +21,8 @@ export interface FileStore {
   blob(path: string): Promise<Blob | null>;
   /** Names directly inside a folder ("" for the top), or [] when there is no such folder. */
   list(folder: string): Promise<string[]>;
+  /** The file's path on disk, for a store that is a folder (Node): runtimes read graphs and their weights from there. */
+  localPath?(path: string): string;
 }
 
 export async function writeStoreText(store: FileStore, path: string, text: string): Promise<void> {

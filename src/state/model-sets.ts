@@ -1,0 +1,187 @@
+// The model manager's actions and what they report, outside React: sets added by address
+// (status, download with progress and cancel, verify, delete, load, forget), sets and
+// ControlNets converted from checkpoints (list, load, delete), and importing a checkpoint
+// (files or a Hugging Face repo) with progress per graph and cancel. The panel only renders this.
+import { create } from 'zustand';
+import type { ImportFile, ImportResult, Progress, SetStatus, StoredModels } from '../gpu/engine.ts';
+import { CancelledError } from '../gpu/errors.ts';
+import type { ArchOverrides } from '../convert/infer-arch.ts';
+import { resolveRemoteSet, type RemoteSet } from '../models/manifest.ts';
+import { useEngineStore } from './engine-store.ts';
+import { useStudio } from './studio-store.ts';
+
+export interface Message {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+/** A transfer or conversion in progress: bytes, speed, time left, and the file it is on. */
+export interface Transfer {
+  done: number;
+  total: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  file: string;
+  stage: string;
+}
+
+export interface JobState {
+  busy: string | null;
+  transfer: Transfer | null;
+  message: Message | null;
+}
+
+const idle: JobState = { busy: null, transfer: null, message: null };
+const text = (err: unknown) => (err instanceof Error ? err.message : String(err));
+export const mb = (n: number | null) => (n === null ? '?' : `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`);
+
+export interface ImportForm {
+  name: string;
+  precision: 'fp16' | 'fp32';
+  overrides: ArchOverrides;
+}
+
+interface ModelSetsState {
+  /** Per added set (by id): its files' status and the job running on it. */
+  entries: Record<string, JobState & { status: SetStatus | null }>;
+  stored: StoredModels;
+  importJob: JobState & { notices: string[] };
+  addSet(address: string): Promise<void>;
+  refresh(set: RemoteSet): Promise<void>;
+  download(set: RemoteSet): Promise<void>;
+  verify(set: RemoteSet): Promise<void>;
+  remove(set: RemoteSet): Promise<void>;
+  load(set: RemoteSet): Promise<void>;
+  forget(set: RemoteSet): Promise<void>;
+  cancel(id: string): void;
+  refreshStored(): Promise<void>;
+  importFiles(files: ImportFile[], form: ImportForm): Promise<ImportResult | null>;
+  /** `files`: exactly which repo files to fetch (a manifest entry's list); otherwise the repo is probed. */
+  importRepo(repo: string, form: ImportForm, files?: string[]): Promise<ImportResult | null>;
+  cancelImport(): void;
+  loadConverted(id: string, label: string): Promise<void>;
+  deleteConverted(id: string): Promise<void>;
+  deleteStoredControlNet(name: string): Promise<void>;
+}
+
+const aborts = new Map<string, AbortController>();
+const IMPORT = '\u0000import';
+
+const transferOf = (p: Progress): Transfer => ({ done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond ?? 0, etaSeconds: p.etaSeconds ?? null, file: p.file ?? '', stage: p.stage });
+
+export const useModelSets = create<ModelSetsState>()((set, get) => {
+  const engine = () => useEngineStore.getState().engine;
+  const patch = (id: string, p: Partial<ModelSetsState['entries'][string]>) =>
+    set((s) => ({ entries: { ...s.entries, [id]: { ...idle, status: null, ...s.entries[id], ...p } } }));
+
+  /** Runs one job on a set: busy while it runs, its outcome as the set's message, then a status refresh. */
+  const run = async (remote: RemoteSet, label: string, job: (signal: AbortSignal) => Promise<string>) => {
+    const abort = new AbortController();
+    aborts.set(remote.id, abort);
+    patch(remote.id, { busy: label, message: null, transfer: null });
+    try {
+      patch(remote.id, { message: { kind: 'info', text: await job(abort.signal) } });
+    } catch (err) {
+      patch(remote.id, { message: { kind: 'error', text: text(err) } });
+    } finally {
+      aborts.delete(remote.id);
+      patch(remote.id, { busy: null, transfer: null });
+      await get().refresh(remote);
+    }
+  };
+
+  const importJob = async (label: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<ImportResult>): Promise<ImportResult | null> => {
+    if (get().importJob.busy) return null;
+    const abort = new AbortController();
+    aborts.set(IMPORT, abort);
+    set({ importJob: { busy: label, transfer: null, message: null, notices: [] } });
+    try {
+      const result = await work(abort.signal, (p) => set((s) => ({ importJob: { ...s.importJob, transfer: transferOf(p) } })));
+      const what = result.kind === 'set' ? `model set "${result.label}"` : `ControlNet "${result.id}" (usable with any SD 1.5 set)`;
+      set({ importJob: { ...idle, message: { kind: 'info', text: `Imported ${what}: ${mb(result.bytes)} in ${result.seconds.toFixed(1)} s.` }, notices: result.notices } });
+      await get().refreshStored();
+      return result;
+    } catch (err) {
+      const cancelled = err instanceof CancelledError || (err as Error)?.name === 'CancelledError';
+      set({ importJob: { ...idle, message: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Import cancelled; nothing was kept.' : `Import failed: ${text(err)}` }, notices: [] } });
+      return null;
+    } finally {
+      aborts.delete(IMPORT);
+    }
+  };
+
+  return {
+    entries: {},
+    stored: { sets: [], controlnets: [] },
+    importJob: { ...idle, notices: [] },
+    async addSet(address) {
+      useStudio.getState().addCustomSet(await resolveRemoteSet(address));
+    },
+    async refresh(remote) {
+      const status = await engine()
+        .modelSetStatus({ id: remote.id, files: remote.files })
+        .catch(() => null);
+      patch(remote.id, { status });
+    },
+    download: (remote) =>
+      run(remote, 'Downloading', async (signal) => {
+        // Persistence can only be asked from a page, not from the worker.
+        await globalThis.navigator?.storage?.persist?.().catch(() => false);
+        const r = await engine().downloadModelSet({ id: remote.id, files: remote.files }, { signal, onProgress: (p) => patch(remote.id, { transfer: transferOf(p) }) });
+        return `Downloaded: ${r.files - r.alreadyCached} file(s), ${mb(r.fetchedBytes)} fetched${r.resumedBytes ? `, ${mb(r.resumedBytes)} resumed from before` : ''}; ${r.alreadyCached} already cached.`;
+      }),
+    verify: (remote) =>
+      run(remote, 'Verifying', async (signal) => {
+        const r = await engine().verifyModelSet({ id: remote.id, files: remote.files }, { signal });
+        if (r.corrupt.length) throw new Error(`Corrupt and deleted: ${r.corrupt.join(', ')}. Download the set again to replace them.`);
+        return `Verified ${r.checked} file(s)${r.unverifiable.length ? `; ${r.unverifiable.length} have no hash to check (size only)` : ''}.`;
+      }),
+    remove: (remote) =>
+      run(remote, 'Deleting', async () => {
+        await engine().deleteModelSet(remote.id);
+        return 'Deleted from the browser storage.';
+      }),
+    load: (remote) =>
+      run(remote, 'Loading', async () => {
+        const info = await useEngineStore.getState().loadSet({ name: remote.label, options: { source: { kind: 'stored', id: remote.id } } });
+        useStudio.getState().adoptModels(info.capabilities.controlnets);
+        return `Loaded: ControlNets ${info.capabilities.controlnets.join(', ') || 'none'}.`;
+      }),
+    async forget(remote) {
+      await engine().deleteModelSet(remote.id);
+      useStudio.getState().removeCustomSet(remote.id);
+    },
+    cancel: (id) => aborts.get(id)?.abort(),
+
+    async refreshStored() {
+      const stored = await engine()
+        .storedModels()
+        .catch(() => null);
+      if (stored) {
+        set({ stored });
+        useEngineStore.getState().setStoredControlNets(stored.controlnets);
+      }
+    },
+    importFiles: (files, form) => importJob('Converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'files', files }, ...form }, { signal, onProgress })),
+    importRepo: (repo, form, files) => importJob('Downloading and converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'hub', repo: repo.trim(), files }, ...form }, { signal, onProgress })),
+    cancelImport: () => aborts.get(IMPORT)?.abort(),
+    async loadConverted(id, label) {
+      set({ importJob: { ...idle, busy: 'Loading', notices: [] } });
+      try {
+        const info = await useEngineStore.getState().loadSet({ name: label, options: { source: { kind: 'stored', id } } });
+        useStudio.getState().adoptModels(info.capabilities.controlnets);
+        set({ importJob: { ...idle, message: { kind: 'info', text: `Loaded ${label}.` }, notices: [] } });
+      } catch (err) {
+        set({ importJob: { ...idle, message: { kind: 'error', text: text(err) }, notices: [] } });
+      }
+    },
+    async deleteConverted(id) {
+      await engine().deleteModelSet(id);
+      await get().refreshStored();
+    },
+    async deleteStoredControlNet(name) {
+      await engine().deleteStoredControlNet(name);
+      await get().refreshStored();
+    },
+  };
+});

@@ -1,0 +1,174 @@
+// "Import checkpoint…": a person's own weights become a set (or a ControlNet for any set) in the
+// browser — picked or dropped .safetensors/.ckpt/.pth files (with a .yaml), a diffusers folder,
+// or a Hugging Face repo id. Shows conversion progress per graph with cancel, what the
+// conversion noticed, and the converted sets and ControlNets in storage.
+import { useEffect, useState, type DragEvent } from 'react';
+import type { ImportFile } from '../gpu/engine.ts';
+import { MANIFEST_SETS } from '../models/manifest.ts';
+import { useEngineStore } from '../state/engine-store.ts';
+import { useModelSets, type ImportForm } from '../state/model-sets.ts';
+import { droppedFolder } from './folder-pick.ts';
+import { errorText } from './hooks.ts';
+import { TransferLine } from './TransferLine.tsx';
+
+/** A name from a file name: "control_v11p_sd15_canny.pth" → "canny", "dreamshaper_8.safetensors" → "dreamshaper_8". */
+export function nameFromFiles(files: ImportFile[]): string {
+  const main = files.find((f) => /\.(safetensors|ckpt|pth|pt|bin)$/i.test(f.path)) ?? files[0];
+  if (!main) return '';
+  const parts = main.path.split('/');
+  const base = (parts.length > 1 && !/^(unet|vae|text_encoder)$/.test(parts[0]!) ? parts[0]! : parts.at(-1)!).replace(/\.[^.]+$/, '').replace(/\.fp16$/, '');
+  return /^control_v11\w*?_sd15_(\w+)$/.exec(base)?.[1] ?? base;
+}
+
+function StoredList() {
+  const stored = useModelSets((s) => s.stored);
+  const actions = useModelSets.getState();
+  if (!stored.sets.length && !stored.controlnets.length) return null;
+  return (
+    <div aria-label="Converted models">
+      {stored.sets.map((s) => (
+        <section role="group" aria-label={`Converted set ${s.label}`} key={s.id} className="set-entry">
+          <strong>{s.label}</strong> (from {s.convertedFrom})
+          <button onClick={() => void actions.loadConverted(s.id, s.label)}>Load</button>
+          <button onClick={() => void actions.deleteConverted(s.id)}>Delete</button>
+        </section>
+      ))}
+      {stored.controlnets.map((c) => (
+        <section role="group" aria-label={`Stored ControlNet ${c.name}`} key={c.name} className="set-entry">
+          ControlNet <strong>{c.name}</strong> ({c.precision}, from {c.converted_from})
+          <button onClick={() => void actions.deleteStoredControlNet(c.name)}>Delete</button>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
+  const job = useModelSets((s) => s.importJob);
+  const actions = useModelSets.getState();
+  const shaderF16 = useEngineStore((s) => !!s.device?.gpu?.shaderF16);
+  const deviceKnown = useEngineStore((s) => s.device !== null);
+  const [files, setFiles] = useState<ImportFile[]>([]);
+  const [name, setName] = useState('');
+  const [repo, setRepo] = useState('');
+  const [precision, setPrecision] = useState<'fp16' | 'fp32' | null>(null);
+  const [textHeads, setTextHeads] = useState('');
+  const [unetHeads, setUnetHeads] = useState('');
+  const [pickError, setPickError] = useState<string | null>(null);
+  useEffect(() => void actions.refreshStored(), [actions]);
+
+  // fp16 halves the size and runs fast where the GPU has shader-f16; elsewhere fp32 runs on the GPU and fp16 would not.
+  const chosen = precision ?? (shaderF16 ? 'fp16' : 'fp32');
+  const heads = (v: string) => (v.trim() ? Number(v) : undefined);
+  const form = (): ImportForm => ({ name: name.trim() || nameFromFiles(files) || repo.split('/').pop() || 'model', precision: chosen, overrides: { textHeads: heads(textHeads), unetHeads: heads(unetHeads) } });
+  const take = (picked: ImportFile[]) => {
+    setPickError(null);
+    setFiles(picked);
+    setName(nameFromFiles(picked));
+  };
+  const onDrop = async (ev: DragEvent) => {
+    ev.preventDefault();
+    try {
+      const folder = await droppedFolder(ev.dataTransfer);
+      take(folder ? folder.files : [...ev.dataTransfer.files].map((file) => ({ path: file.name, file })));
+    } catch (err) {
+      setPickError(errorText(err));
+    }
+  };
+  const finish = async (run: Promise<unknown>) => {
+    if (await run) setFiles([]);
+    onChanged();
+  };
+
+  const busy = !!job.busy;
+  return (
+    <section aria-label="Import checkpoint" className="import" onDragOver={(e) => e.preventDefault()} onDrop={(e) => void onDrop(e)}>
+      <h3>Import checkpoint…</h3>
+      <p>Drop a .safetensors, .ckpt or .pth (SD 1.5 or a ControlNet), with its .yaml if it has one, or a diffusers folder — or give a Hugging Face repo id.</p>
+      <div className="row">
+        <label>
+          Checkpoint files
+          <input type="file" aria-label="Checkpoint files" multiple accept=".safetensors,.ckpt,.pth,.pt,.bin,.yaml,.yml" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.name, file })))} />
+        </label>
+        <label>
+          Diffusers folder
+          <input type="file" aria-label="Diffusers folder" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file })))} {...{ webkitdirectory: '' }} />
+        </label>
+      </div>
+      {files.length > 0 && <p>Picked: {files.map((f) => f.path).join(', ')}</p>}
+      <label>
+        Name
+        <input aria-label="Import name" value={name} placeholder="from the file name" onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Precision
+        <select aria-label="Import precision" value={chosen} onChange={(e) => setPrecision(e.target.value as 'fp16' | 'fp32')}>
+          <option value="fp16">fp16 (half the size; needs shader-f16 to run on the GPU)</option>
+          <option value="fp32">fp32</option>
+        </select>
+      </label>
+      {deviceKnown && !shaderF16 && chosen === 'fp32' && <p className="notice">This GPU has no shader-f16, so fp32 is the default: fp16 graphs would run on the CPU.</p>}
+      <details>
+        <summary>Architecture (only for unusual checkpoints)</summary>
+        <label>
+          Text encoder heads
+          <input aria-label="Text encoder heads" inputMode="numeric" placeholder="from the width (SD 1.5: 12)" value={textHeads} onChange={(e) => setTextHeads(e.target.value)} />
+        </label>
+        <label>
+          UNet heads
+          <input aria-label="UNet heads" inputMode="numeric" placeholder="from the .yaml (SD 1.5: 8)" value={unetHeads} onChange={(e) => setUnetHeads(e.target.value)} />
+        </label>
+      </details>
+      <div className="row">
+        <button onClick={() => void finish(actions.importFiles(files, form()))} disabled={busy || !files.length}>
+          Convert
+        </button>
+        <input aria-label="Hugging Face repo" placeholder="owner/repo" value={repo} onChange={(e) => setRepo(e.target.value)} disabled={busy} />
+        <button onClick={() => void finish(actions.importRepo(repo, form()))} disabled={busy || !repo.trim()}>
+          Fetch and convert
+        </button>
+        <button onClick={() => actions.cancelImport()} disabled={!busy}>
+          Cancel import
+        </button>
+      </div>
+      {job.busy && <p role="status">{job.busy}…</p>}
+      {job.transfer && <TransferLine transfer={job.transfer} label="Import progress" />}
+      {pickError && <p role="alert">{pickError}</p>}
+      {job.message && <p role={job.message.kind === 'error' ? 'alert' : 'status'}>{job.message.text}</p>}
+      {job.notices.length > 0 && (
+        <ul aria-label="Import notices">
+          {job.notices.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <StoredList />
+      <details>
+        <summary>Known models</summary>
+        <ul>
+          {MANIFEST_SETS.map((m) => (
+            <li key={m.id}>
+              <strong>{m.label}</strong> ({m.dtype}): {m.notes}
+              {m.baseUrl && m.kind === 'pipeline' && (
+                <button onClick={() => void actions.addSet(m.baseUrl!)} aria-label={`Add ${m.label}`}>
+                  Add
+                </button>
+              )}
+              {m.convert && (
+                <button onClick={() => void finish(actions.importRepo(m.convert!.repo, { ...form(), name: m.convert!.name }, m.convert!.files))} disabled={busy} aria-label={`Convert ${m.label}`}>
+                  Convert
+                </button>
+              )}
+              {m.source && (
+                <>
+                  {' '}
+                  Weights: <a href={m.source}>{m.source.replace('https://huggingface.co/', '')}</a>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </section>
+  );
+}
