@@ -20,7 +20,7 @@ export const MAY_IMPORT: Record<string, string[]> = {
   cli: ['convert', 'models', 'preprocess', 'image', 'diffusion'],
   state: ['gpu', 'canvas', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
   ui: ['state', 'canvas', 'gpu', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
-  test: ['scripts', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  test: ['scripts', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
 };
 
 function sourceFiles(dir: string): string[] {

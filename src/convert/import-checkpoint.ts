@@ -8,6 +8,7 @@ import { STORED_CONTROLNET_INFO, type ModelIndex, type StoredControlNetInfo } fr
 import { blobBytes, type ByteSource } from './byte-source.ts';
 import { convertPipeline, convertStoredControlNet, type ConvertResult } from './convert.ts';
 import { CheckpointError } from './errors.ts';
+import { CancelledError } from '../diffusion/errors.ts';
 import { hubFiles, knownRepoFiles, repoSlug } from './hub.ts';
 import type { ArchOverrides } from './infer-arch.ts';
 import { openCheckpoint } from './open-checkpoint.ts';
@@ -87,6 +88,17 @@ async function fetchRepo(repo: string, known: string[] | undefined, stores: Impo
 }
 
 export async function importCheckpoint(source: ImportSource, stores: ImportStores, opts: ImportOptions): Promise<Imported> {
+  try {
+    return await importNow(source, stores, opts);
+  } catch (err) {
+    if (!opts.signal?.aborted) throw err;
+    // Cancelled: nothing stays, not even fetched repo files (a broken connection keeps them, to resume).
+    if (source.kind === 'hub') await stores.downloads.remove(repoSlug(source.repo));
+    throw err instanceof CancelledError ? err : new CancelledError('Import cancelled.');
+  }
+}
+
+async function importNow(source: ImportSource, stores: ImportStores, opts: ImportOptions): Promise<Imported> {
   const started = performance.now();
   const files = source.kind === 'files' ? source.files : await fetchRepo(source.repo, source.files, stores, opts);
   const opened = await openCheckpoint({ files, overrides: opts.overrides, precision: opts.precision });

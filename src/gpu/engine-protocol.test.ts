@@ -3,10 +3,9 @@
 // small test engine; what is under test is the boundary itself.
 import { describe, expect, it } from 'vitest';
 import { EngineClient } from './client.ts';
-import { EngineHost } from './engine-host.ts';
 import type { DeviceInfo, Engine, JobControl, SelfTestOptions, SelfTestReport } from './engine.ts';
 import { CancelledError, EngineCrashedError, ModelLoadError } from './errors.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import { InMemoryWorker } from '../test/in-memory-worker.ts';
 
 class TestEngine implements Engine {
   async deviceInfo(): Promise<DeviceInfo> {
@@ -54,29 +53,12 @@ class TestEngine implements Engine {
   dispose() {}
 }
 
-/** A Worker stand-in: messages go to an EngineHost in the same process, asynchronously. */
-class InMemoryWorker {
-  onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;
-  onerror: ((ev: ErrorEvent) => void) | null = null;
-  terminated = false;
-  private host = new EngineHost(new TestEngine(), (msg) => queueMicrotask(() => !this.terminated && this.onmessage?.({ data: structuredClone(msg) } as MessageEvent<FromWorker>)));
-  postMessage(msg: ToWorker) {
-    queueMicrotask(() => void this.host.handle(structuredClone(msg)));
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  crash(message: string) {
-    this.onerror?.({ message, preventDefault() {} } as ErrorEvent);
-  }
-}
-
 function setup() {
   const workers: InMemoryWorker[] = [];
   const crashes: Error[] = [];
   const client = new EngineClient(
     () => {
-      const w = new InMemoryWorker();
+      const w = new InMemoryWorker(new TestEngine());
       workers.push(w);
       return w as unknown as Worker;
     },

@@ -1,14 +1,16 @@
 // Generate as the person asked: check the units, make their control maps, then run the
 // batch (seed, seed+1, …) with progress, latent previews and cancel. Each finished image is
 // encoded as a PNG with A1111's `parameters` and goes to the gallery with its control maps.
-import type { Engine, GenerateResponse, Progress } from '../gpu/engine.ts';
+import type { GenerateResponse, Progress } from '../gpu/engine.ts';
+import { CancelledError } from '../gpu/errors.ts';
 import type { ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
 import { SCHEDULER_LABELS } from '../diffusion/schedulers/index.ts';
 import { encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
 import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
 import { useEngineStore } from './engine-store.ts';
-import { controlMap, moduleName, previewKey } from './control-maps.ts';
+import { moduleName } from './control-maps.ts';
+import { mapTarget, unitControlMap } from './previews.ts';
 import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
 import { useStudio } from './studio-store.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
@@ -42,25 +44,15 @@ function parametersText(settings: Settings, units: Unit[], model: string): strin
   });
 }
 
-/** Control maps for the enabled units, at the generation size (reusing current previews). */
-async function unitMaps(engine: Engine, units: Unit[], settings: Settings, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
-  const gpu = !!useEngineStore.getState().device?.gpu;
-  const out = [];
+/** Control maps for the enabled units, at the generation size (a current preview is reused). */
+async function unitMaps(units: Unit[], settings: Settings, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
   const numbers = useStudio.getState().units.map((u) => u.id);
-  const target = { width: settings.width, height: settings.height, gpu };
+  const out = [];
   for (const unit of units) {
-    // A preview made from these very inputs (by Preview, or the last run) is the map: don't preprocess again.
-    const current = useStudio.getState().previews[unit.id];
-    if (current && current.key === previewKey(unit, target)) {
-      out.push({ unit, map: current.map });
-      continue;
-    }
     try {
-      const preview = await controlMap(engine, unit, target, signal);
-      useStudio.getState().setPreview(unit.id, preview);
-      out.push({ unit, map: preview.map });
+      out.push({ unit, map: (await unitControlMap(unit.id, mapTarget(settings), signal)).map });
     } catch (err) {
-      if ((err as Error).name === 'CancelledError') throw err;
+      if (err instanceof CancelledError) throw err;
       throw new InputProblem(`ControlNet unit ${numbers.indexOf(unit.id) + 1} (${moduleName(unit)}): ${(err as Error).message}`);
     }
   }
@@ -90,7 +82,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
   checkUnits(studio.units, info.capabilities.controlnets);
   const units = studio.units.filter((u) => u.enabled);
   if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
-  const maps = await unitMaps(engine, units, settings, signal);
+  const maps = await unitMaps(units, settings, signal);
   const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode }));
   const model = useEngineStore.getState().set?.request.name ?? 'model set';
 

@@ -102,7 +102,7 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
       await get().refreshStored();
       return result;
     } catch (err) {
-      const cancelled = err instanceof CancelledError || (err as Error)?.name === 'CancelledError';
+      const cancelled = err instanceof CancelledError;
       set({ importJob: { ...idle, message: { kind: cancelled ? 'info' : 'error', text: cancelled ? 'Import cancelled; nothing was kept.' : `Import failed: ${text(err)}` }, notices: [] } });
       return null;
     } finally {

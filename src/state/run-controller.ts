@@ -8,7 +8,7 @@ import { useStudio } from './studio-store.ts';
 let manual: AbortController | null = null;
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const isCancel = (err: unknown) => err instanceof CancelledError || (err as Error)?.name === 'CancelledError';
+const isCancel = (err: unknown) => err instanceof CancelledError;
 
 export async function generateNow(): Promise<void> {
   const store = useStudio.getState();

@@ -14,7 +14,7 @@ import type { Skeleton } from '../preprocess/pose.ts';
 import { useFileBitmap, useRgbaBitmap } from './hooks.ts';
 import { Toolbar } from './Toolbar.tsx';
 import { useCanvasShortcuts } from './shortcuts.ts';
-import { updatePose } from './pose-edit.ts';
+import { editPose } from '../state/previews.ts';
 
 function StrokeLine({ stroke }: { stroke: Stroke }) {
   // A click is a dot: Konva needs two points to draw the round-capped zero-length segment.
@@ -150,7 +150,7 @@ export function CanvasView() {
               <Group {...docTransform}>
                 {pose.flatMap((person, pi) =>
                   person.map((pt, ji) =>
-                    pt ? <Circle key={`${pi}-${ji}`} name="joint" x={pt[0] * kx} y={pt[1] * ky} radius={5 / view.scale} fill="#ff3b6b" stroke="#fff" strokeWidth={1 / view.scale} draggable onDragEnd={(e) => void updatePose(unit, movedJoint(pose, pi, ji, e.target.x() / kx, e.target.y() / ky))} /> : null,
+                    pt ? <Circle key={`${pi}-${ji}`} name="joint" x={pt[0] * kx} y={pt[1] * ky} radius={5 / view.scale} fill="#ff3b6b" stroke="#fff" strokeWidth={1 / view.scale} draggable onDragEnd={(e) => void editPose(unit.id, movedJoint(pose, pi, ji, e.target.x() / kx, e.target.y() / ky))} /> : null,
                   ),
                 )}
               </Group>

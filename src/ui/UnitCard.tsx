@@ -2,23 +2,21 @@
 // model, weight, guidance start/end, control mode, resize mode, pixel perfect, Preview.
 import { useState } from 'react';
 import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
-import { controlMap } from '../state/control-maps.ts';
+import { previewUnit } from '../state/previews.ts';
 import { useEngineStore } from '../state/engine-store.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { CONTROL_MODE_LABELS, pickModel, PREPROCESSOR_LABELS, unitProblem, type Unit } from '../state/units.ts';
-import { errorText, usePngUrl } from './hooks.ts';
+import { usePngUrl } from './hooks.ts';
 import { PreprocessorParams } from './PreprocessorParams.tsx';
 import { Slider } from './Slider.tsx';
 import { LabelledSelect } from './LabelledSelect.tsx';
 
 export function UnitCard({ unit, index, count }: { unit: Unit; index: number; count: number }) {
-  const { updateUnit, removeUnit, moveUnit, selectUnit, setPreview, setUnitError } = useStudio.getState(); // actions are stable; no subscription
+  const { updateUnit, removeUnit, moveUnit, selectUnit } = useStudio.getState(); // actions are stable; no subscription
   const selected = useStudio((s) => s.selectedUnitId === unit.id);
   const preview = useStudio((s) => s.previews[unit.id]);
   const runError = useStudio((s) => s.unitErrors[unit.id]);
-  const settings = useStudio((s) => s.settings);
   const models = useEngineStore((s) => s.controlnets);
-  const gpu = useEngineStore((s) => !!s.device?.gpu);
   const [busy, setBusy] = useState(false);
   const previewUrl = usePngUrl(preview?.map ?? null);
   const update = (patch: Partial<Omit<Unit, 'id' | 'source'>>) => updateUnit(unit.id, patch);
@@ -26,17 +24,8 @@ export function UnitCard({ unit, index, count }: { unit: Unit; index: number; co
 
   const runPreview = async () => {
     setBusy(true);
-    setUnitError(unit.id, null);
-    try {
-      const result = await controlMap(useEngineStore.getState().engine, unit, { width: settings.width, height: settings.height, gpu });
-      setPreview(unit.id, result);
-      // Detected (or default) keypoints become the unit's own, for the pose editor.
-      if (unit.preprocessor === 'openpose' && !unit.pose && result.keypoints) update({ pose: result.keypoints });
-    } catch (err) {
-      setUnitError(unit.id, `Preview failed: ${errorText(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    await previewUnit(unit.id);
+    setBusy(false);
   };
 
   const name = `ControlNet unit ${index + 1}`;

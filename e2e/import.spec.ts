@@ -1,0 +1,84 @@
+// Bringing your own checkpoint through the model manager: an A1111-style single file (with its
+// .yaml) and a ControlNet .pth become a stored set and a stored ControlNet, the studio generates
+// with them, and after a reload they load from the browser's storage with no model download.
+// Conversion and OPFS are under test, not the GPU, so this runs in the no-WebGPU browser (WASM).
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readPngText } from '../src/image/png.ts';
+import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
+
+const CHECKPOINTS = resolve(import.meta.dirname, '../../shared/data/checkpoints/tiny-sd15/single-file');
+const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
+
+test.use({ launchOptions: NO_WEBGPU_LAUNCH });
+
+test('an A1111 checkpoint and a ControlNet .pth imported in the model manager generate, and load again offline after a reload', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByRole('region', { name: 'Import checkpoint' });
+  await panel.getByLabel('Checkpoint files').setInputFiles([`${CHECKPOINTS}/model.safetensors`, `${CHECKPOINTS}/model.yaml`]);
+  await expect(panel.getByLabel('Import name')).toHaveValue('model');
+  await panel.getByLabel('Import name').fill('tiny-a1111');
+  // The tiny text encoder is 32 wide; its 2 heads cannot be read from the weights.
+  await panel.getByText('Architecture (only for unusual checkpoints)').click();
+  await panel.getByLabel('Text encoder heads').fill('2');
+  await expect(panel.getByLabel('Import precision')).toHaveValue('fp32');
+  await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'Imported model set "tiny-a1111"' })).toBeVisible({ timeout: 60_000 });
+  await expect(panel.getByRole('list', { name: 'Import notices' })).toContainText('Not used from model.safetensors: 13 tensors');
+
+  await panel.getByLabel('Checkpoint files').setInputFiles(`${CHECKPOINTS}/controlnet.pth`);
+  await panel.getByLabel('Import name').fill('my-canny');
+  await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'Imported ControlNet "my-canny"' })).toBeVisible({ timeout: 60_000 });
+  await expect(panel.getByRole('group', { name: 'Stored ControlNet my-canny' })).toContainText('fp32, from controlnet.pth');
+
+  await panel.getByRole('group', { name: 'Converted set tiny-a1111' }).getByRole('button', { name: 'Load' }).click();
+  await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('Loaded tiny-a1111', { timeout: 60_000 });
+
+  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['CFG scale', '1'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
+  const unit = page.getByRole('group', { name: 'ControlNet unit 1' });
+  await page.getByLabel('Image file').setInputFiles(BIRD);
+  await unit.getByRole('combobox', { name: 'Preprocessor' }).selectOption('canny');
+  await unit.getByRole('combobox', { name: 'Model' }).selectOption('my-canny');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
+  await expect(gallery).toHaveCount(1, { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), gallery.first().getByRole('button', { name: 'Download' }).click()]);
+  const parameters = readPngText(new Uint8Array(readFileSync((await download.path())!))).parameters!;
+  expect(parameters).toContain('Model: tiny-a1111');
+  expect(parameters).toMatch(/ControlNet 0: "Module: canny, Model: my-canny/);
+
+  // After a reload: everything comes from the browser's storage.
+  await page.reload();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await panel.getByRole('group', { name: 'Converted set tiny-a1111' }).getByRole('button', { name: 'Load' }).click();
+  await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('Loaded tiny-a1111', { timeout: 60_000 });
+  await expect(unit.getByRole('combobox', { name: 'Model' })).toHaveValue('my-canny');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(gallery).toHaveCount(2, { timeout: 120_000 });
+  expect(requests.filter((p) => /\.(onnx|onnx_data|safetensors|pth|json)$/.test(p))).toEqual([]);
+});
+
+test('a file that is not a checkpoint is refused in words, and nothing is stored', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByRole('region', { name: 'Import checkpoint' });
+  await panel.getByLabel('Checkpoint files').setInputFiles({ name: 'lora-detail.safetensors', mimeType: 'application/octet-stream', buffer: loraFile() });
+  await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(panel.getByRole('alert')).toContainText('Import failed: lora-detail.safetensors is a LoRA');
+  await expect(panel.getByRole('group', { name: /^Converted set|^Stored ControlNet/ })).toHaveCount(0);
+});
+
+/** A minimal LoRA file: two low-rank factors and an alpha, as kohya-ss writes them. */
+function loraFile(): Buffer {
+  const header = JSON.stringify({
+    'lora_unet_down_blocks_0_attentions_0_proj_in.alpha': { dtype: 'F16', shape: [], data_offsets: [0, 2] },
+    'lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight': { dtype: 'F16', shape: [4, 8], data_offsets: [2, 66] },
+    'lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight': { dtype: 'F16', shape: [8, 4], data_offsets: [66, 130] },
+  });
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([length, Buffer.from(header), Buffer.alloc(130)]);
+}
