@@ -16,7 +16,7 @@ import { elementCount, maxAbsDiff, type TensorData, type ValueMeta } from '../di
 export function resolveDims(meta: ValueMeta, latent: number): number[] {
   return meta.shape.map((d) => {
     if (typeof d === 'number') return d;
-    if (d === 'batch') return 1;
+    if (d === 'batch' || d === 'timestep_batch') return 1;
     if (d === 'height' || d === 'width') return latent;
     const m = /^(?:height|width)\/(\d+)$/.exec(d);
     if (m) return latent / Number(m[1]);
