@@ -3,7 +3,8 @@
 // the fault clears succeeds. Then: resume with Range, a wrong model kind refused at load, a
 // reload loads from OPFS with zero network requests, Delete frees the storage, and a local folder
 // (file input) loads and generates, or is refused without model_index.json. The browser
-// has no WebGPU here, so sets load on WASM (what is tested is storage, not the GPU).
+// has no WebGPU here, so sets load on WASM (what is tested is storage, not the GPU). Each test
+// starts from a fresh page and storage, so one failure does not take the others with it.
 import { expect, test, type Page } from '@playwright/test';
 import { statSync } from 'node:fs';
 import { tinySetWithExternalUnet } from '../src/test/external-data-set.ts';
@@ -14,17 +15,18 @@ const SET = 'public/models/tiny-sd15';
 let server: ModelServer;
 let page: Page;
 
-test.describe.configure({ mode: 'serial' });
-test.use({ launchOptions: NO_WEBGPU_LAUNCH });
-test.beforeAll(async ({ browser }) => {
+test.use({ launchOptions: NO_WEBGPU_LAUNCH, viewport: { width: 1400, height: 1000 } });
+test.beforeAll(async () => {
   server = await startModelServer(SET);
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+});
+test.afterAll(() => server.close());
+/** A fresh page (its own storage) with the server's set added. */
+test.beforeEach(async ({ page: fresh }) => {
+  page = fresh;
+  server.faults.clear();
+  server.log.length = 0;
   await page.goto('/');
   await addSet(server.url);
-});
-test.afterAll(async () => {
-  await page.close();
-  await server.close();
 });
 
 const entryOf = (url: string) => page.getByRole('group', { name: `Model set ${url.replace('http://', '')}`, exact: true });
@@ -104,6 +106,7 @@ test('a file of the wrong model kind downloads, but Load names the slot and the 
 });
 
 test('after a reload the downloaded set loads with zero network requests; Delete frees its storage', async () => {
+  await download();
   await page.reload();
   // Start counting once the page has settled (its start-up reads the bundled set's index).
   await page.waitForLoadState('networkidle');
@@ -151,9 +154,7 @@ test('a graph whose external data file is missing is named at load; once the fil
   }
 });
 
-test('a model folder chosen through the file input loads and generates', async ({ page: fresh }) => {
-  const page = fresh;
-  await page.goto('/');
+test('a model folder chosen through the file input loads and generates', async () => {
   await page.getByLabel('Load model folder').setInputFiles(SET);
   const loaded = page.getByRole('status', { name: 'Loaded model set' });
   await expect(loaded).toContainText('Loaded tiny-sd15', { timeout: 120_000 });
@@ -165,9 +166,7 @@ test('a model folder chosen through the file input loads and generates', async (
   expect(pixels).toBe(64 * 64 * 4);
 });
 
-test('a folder without model_index.json is refused with a clear message', async ({ page: fresh }) => {
-  const page = fresh;
-  await page.goto('/');
+test('a folder without model_index.json is refused with a clear message', async () => {
   await page.getByLabel('Load model folder').setInputFiles(`${SET}/unet`);
   await expect(page.getByRole('alert').filter({ hasText: 'The folder has no model_index.json' })).toBeVisible();
 });

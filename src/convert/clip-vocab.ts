@@ -8,9 +8,14 @@ import { bytesToUnicode } from '../diffusion/byte-unicode.ts';
 /** CLIP uses the first 49152 − 256 − 2 merges of the file (after its header line). */
 const MERGES = 49152 - 256 - 2;
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * The merge list's text from the shipped file. Servers often send a .gz with Content-Encoding:
+ * gzip, and then the browser has already unpacked it; only bytes that start with gzip's magic are unpacked here.
+ */
+export async function bpeText(bytes: Uint8Array): Promise<string> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return new TextDecoder().decode(await new Response(stream).arrayBuffer());
 }
 
 export function clipTokenizerFiles(bpeText: string): { vocab: string; merges: string } {

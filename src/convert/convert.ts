@@ -7,7 +7,7 @@ import type { FloatType } from '../models/onnx-graph.ts';
 import { readStoreText, writeStoreText, type FileStore } from '../models/download/file-store.ts';
 import { controlnetGraph, STORED_CONTROLNET_INFO, type ModelIndex, type StoredControlNetInfo } from '../models/set-layout.ts';
 import { controlNetFits } from './architecture.ts';
-import { clipTokenizerFiles, gunzip } from './clip-vocab.ts';
+import { bpeText, clipTokenizerFiles } from './clip-vocab.ts';
 import { CheckpointError } from './errors.ts';
 import type { OpenedControlNet, OpenedPipeline } from './open-checkpoint.ts';
 import { controlNetSetGraph, pipelineGraphs, pipelineIndex, SD15_SCHEDULER_CONFIG, TOKENIZER_CONFIG, unetShape } from './set-graphs.ts';
@@ -80,7 +80,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
   return cleanUpAfter(opts.store, [opts.root], async () => {
     const files = await writeGraphs(graphs, { ...opts, external: true });
     const at = (p: string) => storePath(opts.root, p);
-    const tokenizer = base.tokenizer ?? clipTokenizerFiles(new TextDecoder().decode(await gunzip(await clipVocab())));
+    const tokenizer = base.tokenizer ?? clipTokenizerFiles(await bpeText(await clipVocab()));
     await writeStoreText(opts.store, at('tokenizer/vocab.json'), tokenizer.vocab);
     await writeStoreText(opts.store, at('tokenizer/merges.txt'), tokenizer.merges);
     await writeStoreText(opts.store, at('tokenizer/tokenizer_config.json'), json(TOKENIZER_CONFIG));

@@ -3,11 +3,12 @@
 // and shape, int32/int64 ids, fp16/fp32, residual naming or order, conditioning_scale
 // present or absent). Anything else is refused with the file, the expected and the found signature.
 import { ModelContractError } from './errors.ts';
+import { RESIDUALS } from './residuals.ts';
 import { toFloat16Bits as toHalf } from './float16.ts';
 import type { TensorType, ValueMeta } from './tensor.ts';
 
 export type Role = 'text_encoder' | 'unet' | 'controlnet' | 'vae_decoder' | 'vae_encoder';
-export const RESIDUALS = 13;
+export { RESIDUALS };
 
 export interface TimestepSpec {
   name: string;

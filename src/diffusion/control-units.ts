@@ -1,5 +1,6 @@
 // ControlNet units as the pipeline sees them: resolved control maps and numbers.
 // Which units run at a step, and with what per-residual scales (A1111's control modes).
+import { RESIDUALS } from './residuals.ts';
 
 export type ControlMode = 'balanced' | 'prompt' | 'controlnet';
 
@@ -34,7 +35,7 @@ export function unitActiveAt(unit: ControlUnit, step: number, totalSteps: number
  * "ControlNet is more important" keeps full strength but feeds only the conditional half.
  */
 export function residualScales(unit: ControlUnit): number[] {
-  return Array.from({ length: 13 }, (_, i) => (unit.mode === 'prompt' ? unit.weight * 0.825 ** (12 - i) : unit.weight));
+  return Array.from({ length: RESIDUALS }, (_, i) => (unit.mode === 'prompt' ? unit.weight * 0.825 ** (RESIDUALS - 1 - i) : unit.weight));
 }
 
 export function validateUnit(unit: ControlUnit, available: readonly string[], width: number, height: number): string | null {

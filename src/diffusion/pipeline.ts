@@ -6,16 +6,16 @@ import type { ClipTokenizer } from './tokenizer.ts';
 import type { ControlNetContract, TextEncoderContract, UnetContract, VaeContract } from './contract.ts';
 import { timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
-import { CancelledError } from './errors.ts';
 import { asFloat32, controlImageTensor, latentFeed, tensorToImage, vaeImageTensor } from './image-tensors.ts';
+import { PipelineRun } from './pipeline-run.ts';
 import { TorchGenerator } from './random.ts';
+import { SD15_RESIDUAL_DOWNSCALE } from './residuals.ts';
 import { createScheduler, type SchedulerName } from './schedulers/index.ts';
-import { SessionTimer, type DeviceTensor, type ResidualSource, type Session, type TensorOps } from './session.ts';
+import type { Scheduler } from './schedulers/types.ts';
+import type { DeviceTensor, Feed, ResidualSource, Session, TensorOps } from './session.ts';
 import type { TensorData } from './tensor.ts';
 
 export const LATENT_SCALE = 0.18215;
-/** SD 1.5's UNet halves the latent 3 times: the spatial divisor of each residual. */
-const RESIDUAL_DOWNSCALE = [1, 1, 1, 2, 2, 2, 4, 4, 4, 8, 8, 8, 8];
 
 export interface PipelineModels {
   tokenizer: ClipTokenizer;
@@ -85,196 +85,228 @@ export function hintBatch(params: GenerateParams, unit: ControlUnit): number {
 }
 
 export async function generate(models: PipelineModels, params: GenerateParams, control: PipelineControl = {}): Promise<GenerateResult> {
-  const t0 = performance.now();
-  const { unet, textEncoder, ops } = models;
-  const timer = new SessionTimer();
-  const held: DeviceTensor[] = [];
-  let readbacks = 0;
-  let readbackBytes = 0;
-  // On WebGPU, runs return once work is queued; a readback waits for the GPU to finish,
-  // so it is timed as its own entry and the per-session times don't hide GPU work.
-  const read = async (t: DeviceTensor) => {
-    const data = await timer.time('readback (waits for the GPU)', () => t.download());
-    readbacks++;
-    readbackBytes += data.data.byteLength;
-    return data;
-  };
-  const checkCancel = () => {
-    if (control.signal?.aborted) throw new CancelledError('Generation cancelled.');
-  };
-  const run = (s: Session, feeds: Parameters<Session['run']>[0]) => timer.time(s.label, () => s.run(feeds));
-
   // 0. Check the request against the loaded set.
   checkParams(models, params);
-  const cfg = params.cfgScale > 1;
-  const batch = cfg ? 2 : 1;
-  const [h, w] = [params.height / 8, params.width / 8];
-  const latentDims = [1, 4, h, w];
-
+  const run = new PipelineRun(control.signal);
   try {
-    // 1. Encode the prompt (and the negative prompt, for classifier-free guidance) in one batch.
-    const encode = async (texts: string[]) => {
-      const ids = texts.flatMap((t) => models.tokenizer.encode(t));
-      const feed: TensorData =
-        textEncoder.contract.idsType === 'int64'
-          ? { type: 'int64', dims: [texts.length, 77], data: BigInt64Array.from(ids, BigInt) }
-          : { type: 'int32', dims: [texts.length, 77], data: Int32Array.from(ids) };
-      const out = await run(textEncoder.session, { [textEncoder.contract.ids]: feed });
-      for (const [name, t] of Object.entries(out)) if (name !== textEncoder.contract.hidden) t.dispose();
-      held.push(out[textEncoder.contract.hidden]!);
-      return out[textEncoder.contract.hidden]!;
-    };
-    const context = await encode(cfg ? [params.negativePrompt, params.prompt] : [params.prompt]);
-    const needsCondOnly = cfg && params.units.some((u) => u.mode === 'controlnet');
-    const condContext = needsCondOnly ? await encode([params.prompt]) : context;
-    // Each graph gets the embeddings in its own precision (an fp16 UNet beside an fp32 text encoder).
-    const casts = new Map<string, DeviceTensor>();
-    const contextAs = async (t: DeviceTensor, type: 'float32' | 'float16') => {
-      if (t.type === type) return t;
-      const key = `${t === context ? 'both' : 'cond'}-${type}`;
-      if (!casts.has(key)) {
-        const cast = await ops.cast(t, type);
-        held.push(cast);
-        casts.set(key, cast);
-      }
-      return casts.get(key)!;
-    };
-    const unetContext = await contextAs(context, unet.contract.dtype);
-    checkCancel();
+    // 1. Encode the prompt (and the negative prompt, for classifier-free guidance).
+    const prompt = await encodePrompt(models, params, run);
+    run.checkCancel();
+    // 2. Each unit's control map goes to the device once; it is reused at every step.
+    const hints = await prepareControl(models, params, run, control.controlTensors ?? []);
+    // 3. Timesteps and the initial latents (img2img starts part-way, from the encoded image).
+    const state = await prepareLatents(models, params, run);
 
-    // 2. Upload each unit's control map once; it is reused at every step.
-    const hints = await Promise.all(
-      params.units.map(async (unit, k) => {
-        const cn = models.controlnets.get(unit.model)!;
-        const condOnly = cfg && unit.mode === 'controlnet';
-        const tensor = control.controlTensors?.[k] ?? (await ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype)));
-        held.push(tensor);
-        return { unit, cn, condOnly, tensor, scales: residualScales(unit) };
-      }),
-    );
-
-    // 3. Timesteps; img2img starts part-way, at 1 − strength of the schedule.
-    const scheduler = createScheduler(params.sampler, models.schedulerConfig);
-    scheduler.setTimesteps(params.steps);
-    let timesteps = scheduler.timesteps;
-    if (params.init) {
-      const initSteps = Math.min(Math.floor(params.steps * params.init.strength), params.steps);
-      timesteps = timesteps.slice(Math.max(params.steps - initSteps, 0));
-    }
-
-    // 4. Initial latents from one torch-compatible generator stream (step noise follows from it).
-    const generator = new TorchGenerator(params.seed);
-    let latents: Float32Array;
-    if (params.init && timesteps.length > 0) {
-      const encoded = await encodeImage(models, params.init.image, run, read);
-      latents = scheduler.addNoise(encoded, generator.randn(latentDims), timesteps[0]!);
-    } else {
-      latents = generator.randn(latentDims).map((v) => v * scheduler.initNoiseSigma);
-    }
-
-    // Zero residuals for steps where no unit runs (the UNet's residual inputs are required).
-    let zeroResiduals: DeviceTensor[] | null = null;
-    const zeros = async () => {
-      zeroResiduals ??= await Promise.all(
-        unet.session.inputs
-          .filter((m) => unet.contract.residuals!.includes(m.name))
-          .sort((a, b) => unet.contract.residuals!.indexOf(a.name) - unet.contract.residuals!.indexOf(b.name))
-          .map((m, i) => {
-            const dims = [batch, m.shape[1] as number, h / RESIDUAL_DOWNSCALE[i]!, w / RESIDUAL_DOWNSCALE[i]!];
-            return ops.upload(latentFeed(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, unet.contract.dtype));
-          }),
-      );
-      held.push(...zeroResiduals);
-      return zeroResiduals;
-    };
-
-    // 5. Denoising loop.
-    const stepReports: Omit<StepReport, 'latents'>[] = [];
+    // 4. Denoising loop: ControlNets, UNet, guidance and the scheduler's step, per timestep.
+    const steps: Omit<StepReport, 'latents'>[] = [];
     let skipped = 0;
-    for (let i = 0; i < timesteps.length; i++) {
-      checkCancel();
-      const stepStart = performance.now();
-      const [rb0, rbBytes0] = [readbacks, readbackBytes];
-      const t = timesteps[i]!;
-      const scaled = scheduler.scaleModelInput(latents, t);
-      const modelInput = batch === 2 ? concatBatch(scaled, scaled) : scaled;
-      const sample = latentFeed(modelInput, [batch, 4, h, w], unet.contract.dtype);
-      const stepTemps: DeviceTensor[] = [];
-
-      // 5a. ControlNets: every active unit runs; their residuals are summed.
-      const sources: ResidualSource[] = [];
-      for (const hint of hints) {
-        if (!unitActiveAt(hint.unit, i, timesteps.length)) {
-          skipped++;
-          continue;
-        }
-        const c = hint.cn.contract;
-        const b = hint.condOnly ? 1 : batch;
-        const feeds: Parameters<Session['run']>[0] = {
-          [c.sample]: latentFeed(hint.condOnly ? scaled : modelInput, [b, 4, h, w], c.dtype),
-          [c.timestep.name]: timestepFeed(c.timestep, t, b),
-          [c.context]: await contextAs(hint.condOnly ? condContext : context, c.dtype),
-          [c.cond]: hint.tensor,
-        };
-        // The graph's own conditioning_scale carries the weight when there is one; otherwise the sum does.
-        if (c.scale) feeds[c.scale] = { type: 'float32', dims: [], data: Float32Array.of(1) };
-        const out = await run(hint.cn.session, feeds);
-        const residuals = c.outputs.map((name) => out[name]!);
-        stepTemps.push(...residuals);
-        sources.push({ residuals, scales: hint.scales, condOnly: hint.condOnly });
-      }
-      let residualFeeds: Record<string, DeviceTensor> = {};
-      if (unet.contract.residuals) {
-        const summed = sources.length ? await timer.time('residual sum', () => ops.sumResiduals(sources, unet.contract.dtype, batch)) : await zeros();
-        if (sources.length) stepTemps.push(...summed);
-        residualFeeds = Object.fromEntries(unet.contract.residuals.map((name, k) => [name, summed[k]!]));
-      }
-      checkCancel();
-
-      // 5b. UNet noise prediction for both halves in one batch, then guidance on the device.
-      const unetOut = await run(unet.session, {
-        [unet.contract.sample]: sample,
-        [unet.contract.timestep.name]: timestepFeed(unet.contract.timestep, t, batch),
-        [unet.contract.context]: unetContext,
-        ...residualFeeds,
-      });
-      const prediction = unetOut[unet.contract.output]!;
-      stepTemps.push(prediction);
-      const guided = cfg ? await timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction;
-      if (cfg) stepTemps.push(guided);
-      const eps = asFloat32(await read(guided));
-      for (const tensor of stepTemps) tensor.dispose();
-      if (!eps.every(Number.isFinite)) throw new Error(`The UNet produced NaN or infinite values at step ${i + 1} (often fp16 overflow). Try the fp32 UNet or another sampler.`);
-
-      // 5c. Scheduler step on the CPU (math only); ancestral samplers draw from the same stream.
-      latents = scheduler.step(eps, t, latents, () => generator.randn(latentDims));
-      const report = { step: i + 1, total: timesteps.length, timestep: t, ms: performance.now() - stepStart, readbacks: readbacks - rb0, readbackBytes: readbackBytes - rbBytes0 };
-      stepReports.push(report);
-      control.onStep?.({ ...report, latents });
+    for (let i = 0; i < state.timesteps.length; i++) {
+      run.checkCancel();
+      const [t0, rb0, rbBytes0] = [performance.now(), run.readbacks, run.readbackBytes];
+      const step = await denoiseStep(models, params, run, { prompt, hints, state, i });
+      state.latents = step.latents;
+      skipped += step.skippedUnits;
+      const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, ms: performance.now() - t0, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
+      steps.push(report);
+      control.onStep?.({ ...report, latents: state.latents });
     }
-    checkCancel();
+    run.checkCancel();
 
-    // 6. Decode the latents with the VAE.
-    const dec = models.vaeDecoder;
-    const decoded = await run(dec.session, { [dec.contract.input]: latentFeed(latents.map((v) => v / LATENT_SCALE), latentDims, dec.contract.dtype) });
-    const pixels = asFloat32(await read(decoded[dec.contract.output]!));
-    for (const tensor of Object.values(decoded)) tensor.dispose();
-
-    // 7. To RGBA.
+    // 5. Decode the latents with the VAE, to RGBA.
+    const image = await decode(models, params, run, state.latents);
     return {
-      image: tensorToImage(pixels, params.width, params.height),
+      image,
       stats: {
-        steps: stepReports,
-        sessionMs: Object.fromEntries(timer.ms),
-        sessionRuns: Object.fromEntries(timer.runs),
+        steps,
+        sessionMs: Object.fromEntries(run.timer.ms),
+        sessionRuns: Object.fromEntries(run.timer.runs),
         controlnetRunsSkipped: skipped,
-        readbacks,
-        readbackBytes,
-        wallMs: performance.now() - t0,
+        readbacks: run.readbacks,
+        readbackBytes: run.readbackBytes,
+        wallMs: performance.now() - run.started,
       },
     };
   } finally {
-    for (const tensor of held) tensor.dispose();
+    run.dispose();
+  }
+}
+
+/** Text embeddings for the UNet's batch ([negative, prompt] with CFG) and the prompt alone, each castable to a graph's precision. */
+interface PromptEmbeddings {
+  context: DeviceTensor;
+  condContext: DeviceTensor;
+  as(t: DeviceTensor, type: 'float32' | 'float16'): Promise<DeviceTensor>;
+}
+
+async function encodePrompt(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<PromptEmbeddings> {
+  const { textEncoder, ops } = models;
+  const cfg = params.cfgScale > 1;
+  const encode = async (texts: string[]) => {
+    const ids = texts.flatMap((t) => models.tokenizer.encode(t));
+    const feed: TensorData =
+      textEncoder.contract.idsType === 'int64'
+        ? { type: 'int64', dims: [texts.length, 77], data: BigInt64Array.from(ids, BigInt) }
+        : { type: 'int32', dims: [texts.length, 77], data: Int32Array.from(ids) };
+    const out = await run.run(textEncoder.session, { [textEncoder.contract.ids]: feed });
+    for (const [name, t] of Object.entries(out)) if (name !== textEncoder.contract.hidden) t.dispose();
+    return run.hold(out[textEncoder.contract.hidden]!);
+  };
+  const context = await encode(cfg ? [params.negativePrompt, params.prompt] : [params.prompt]);
+  // "ControlNet is more important" feeds its ControlNet the prompt alone (the conditional half).
+  const condContext = cfg && params.units.some((u) => u.mode === 'controlnet') ? await encode([params.prompt]) : context;
+  // Each graph gets the embeddings in its own precision (an fp16 UNet beside an fp32 text encoder).
+  const casts = new Map<string, DeviceTensor>();
+  const as = async (t: DeviceTensor, type: 'float32' | 'float16') => {
+    if (t.type === type) return t;
+    const key = `${t === context ? 'both' : 'cond'}-${type}`;
+    if (!casts.has(key)) casts.set(key, run.hold(await ops.cast(t, type)));
+    return casts.get(key)!;
+  };
+  return { context, condContext, as };
+}
+
+interface UnitHint {
+  unit: ControlUnit;
+  cn: { session: Session; contract: ControlNetContract };
+  /** Runs on the conditional half only ("ControlNet is more important" with CFG). */
+  condOnly: boolean;
+  tensor: DeviceTensor;
+  scales: number[];
+}
+
+async function prepareControl(models: PipelineModels, params: GenerateParams, run: PipelineRun, given: (DeviceTensor | null)[]): Promise<UnitHint[]> {
+  const cfg = params.cfgScale > 1;
+  return Promise.all(
+    params.units.map(async (unit, k) => {
+      const cn = models.controlnets.get(unit.model)!;
+      const tensor = given[k] ?? (await models.ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype)));
+      return { unit, cn, condOnly: cfg && unit.mode === 'controlnet', tensor: run.hold(tensor), scales: residualScales(unit) };
+    }),
+  );
+}
+
+interface LatentState {
+  scheduler: Scheduler;
+  timesteps: number[];
+  generator: TorchGenerator;
+  latents: Float32Array;
+  /** Zero residuals for steps where no unit runs (a ControlNet-ready UNet's residual inputs are required); made once. */
+  zeros: DeviceTensor[] | null;
+}
+
+async function prepareLatents(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<LatentState> {
+  const scheduler = createScheduler(params.sampler, models.schedulerConfig);
+  scheduler.setTimesteps(params.steps);
+  let timesteps = scheduler.timesteps;
+  // img2img starts part-way, at 1 − strength of the schedule.
+  if (params.init) {
+    const initSteps = Math.min(Math.floor(params.steps * params.init.strength), params.steps);
+    timesteps = timesteps.slice(Math.max(params.steps - initSteps, 0));
+  }
+  // One torch-compatible generator stream: the initial latents first, then each ancestral step's noise.
+  const generator = new TorchGenerator(params.seed);
+  const dims = latentDims(params);
+  let latents: Float32Array;
+  if (params.init && timesteps.length > 0) {
+    const encoded = await encodeImage(models, params.init.image, run);
+    latents = scheduler.addNoise(encoded, generator.randn(dims), timesteps[0]!);
+  } else {
+    latents = generator.randn(dims).map((v) => v * scheduler.initNoiseSigma);
+  }
+  return { scheduler, timesteps, generator, latents, zeros: null };
+}
+
+const latentDims = (params: GenerateParams) => [1, 4, params.height / 8, params.width / 8];
+
+async function zeroResiduals(models: PipelineModels, run: PipelineRun, state: LatentState, batch: number, h: number, w: number): Promise<DeviceTensor[]> {
+  const { unet, ops } = models;
+  const names = unet.contract.residuals!;
+  state.zeros ??= await Promise.all(
+    names.map((name, i) => {
+      const meta = unet.session.inputs.find((m) => m.name === name)!;
+      const dims = [batch, meta.shape[1] as number, h / SD15_RESIDUAL_DOWNSCALE[i]!, w / SD15_RESIDUAL_DOWNSCALE[i]!];
+      return ops.upload(latentFeed(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims, unet.contract.dtype)).then((t) => run.hold(t));
+    }),
+  );
+  return state.zeros;
+}
+
+/** One denoising step at timesteps[i]: the latents after it, and how many units sat it out. */
+async function denoiseStep(
+  models: PipelineModels,
+  params: GenerateParams,
+  run: PipelineRun,
+  ctx: { prompt: PromptEmbeddings; hints: UnitHint[]; state: LatentState; i: number },
+): Promise<{ latents: Float32Array; skippedUnits: number }> {
+  const { unet, ops } = models;
+  const { prompt, hints, state, i } = ctx;
+  const batch = params.cfgScale > 1 ? 2 : 1;
+  const [h, w] = [params.height / 8, params.width / 8];
+  const t = state.timesteps[i]!;
+  const scaled = state.scheduler.scaleModelInput(state.latents, t);
+  const modelInput = batch === 2 ? concatBatch(scaled, scaled) : scaled;
+  const temps: DeviceTensor[] = [];
+  try {
+    // a. ControlNets: every unit active at this step runs; their residuals are summed on the device.
+    const sources: ResidualSource[] = [];
+    let skippedUnits = 0;
+    for (const hint of hints) {
+      if (!unitActiveAt(hint.unit, i, state.timesteps.length)) {
+        skippedUnits++;
+        continue;
+      }
+      const c = hint.cn.contract;
+      const b = hint.condOnly ? 1 : batch;
+      const feeds: Record<string, Feed> = {
+        [c.sample]: latentFeed(hint.condOnly ? scaled : modelInput, [b, 4, h, w], c.dtype),
+        [c.timestep.name]: timestepFeed(c.timestep, t, b),
+        [c.context]: await prompt.as(hint.condOnly ? prompt.condContext : prompt.context, c.dtype),
+        [c.cond]: hint.tensor,
+      };
+      // The graph's own conditioning_scale carries the weight when there is one; otherwise the sum does.
+      if (c.scale) feeds[c.scale] = { type: 'float32', dims: [], data: Float32Array.of(1) };
+      const out = await run.run(hint.cn.session, feeds);
+      const residuals = c.outputs.map((name) => out[name]!);
+      temps.push(...residuals);
+      sources.push({ residuals, scales: hint.scales, condOnly: hint.condOnly });
+    }
+    let residualFeeds: Record<string, DeviceTensor> = {};
+    if (unet.contract.residuals) {
+      const summed = sources.length ? await run.timer.time('residual sum', () => ops.sumResiduals(sources, unet.contract.dtype, batch)) : await zeroResiduals(models, run, state, batch, h, w);
+      if (sources.length) temps.push(...summed);
+      residualFeeds = Object.fromEntries(unet.contract.residuals.map((name, k) => [name, summed[k]!]));
+    }
+    run.checkCancel();
+
+    // b. UNet noise prediction for both halves in one batch, then guidance on the device.
+    const unetOut = await run.run(unet.session, {
+      [unet.contract.sample]: latentFeed(modelInput, [batch, 4, h, w], unet.contract.dtype),
+      [unet.contract.timestep.name]: timestepFeed(unet.contract.timestep, t, batch),
+      [unet.contract.context]: await prompt.as(prompt.context, unet.contract.dtype),
+      ...residualFeeds,
+    });
+    const prediction = unetOut[unet.contract.output]!;
+    temps.push(prediction);
+    const guided = batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction;
+    if (batch === 2) temps.push(guided);
+    const eps = asFloat32(await run.read(guided));
+    if (!eps.every(Number.isFinite)) throw new Error(`The UNet produced NaN or infinite values at step ${i + 1} (often fp16 overflow). Try the fp32 UNet or another sampler.`);
+
+    // c. Scheduler step on the CPU (math only); ancestral samplers draw from the same stream.
+    const latents = state.scheduler.step(eps, t, state.latents, () => state.generator.randn(latentDims(params)));
+    return { latents, skippedUnits };
+  } finally {
+    for (const tensor of temps) tensor.dispose();
+  }
+}
+
+async function decode(models: PipelineModels, params: GenerateParams, run: PipelineRun, latents: Float32Array): Promise<RgbaImage> {
+  const dec = models.vaeDecoder;
+  const out = await run.run(dec.session, { [dec.contract.input]: latentFeed(latents.map((v) => v / LATENT_SCALE), latentDims(params), dec.contract.dtype) });
+  try {
+    return tensorToImage(asFloat32(await run.read(out[dec.contract.output]!)), params.width, params.height);
+  } finally {
+    for (const tensor of Object.values(out)) tensor.dispose();
   }
 }
 
@@ -295,13 +327,13 @@ function checkParams(models: PipelineModels, params: GenerateParams) {
   if (params.init && !(params.init.strength > 0 && params.init.strength <= 1)) throw new Error(`Denoising strength must be in (0, 1] (got ${params.init.strength}).`);
 }
 
-async function encodeImage(models: PipelineModels, image: RgbaImage, run: (s: Session, f: Parameters<Session['run']>[0]) => Promise<Record<string, DeviceTensor>>, read: (t: DeviceTensor) => Promise<TensorData>): Promise<Float32Array> {
+async function encodeImage(models: PipelineModels, image: RgbaImage, run: PipelineRun): Promise<Float32Array> {
   const enc = models.vaeEncoder!;
-  const out = await run(enc.session, { [enc.contract.input]: vaeImageTensor(image, enc.contract.dtype) });
-  const latent = asFloat32(await read(out[enc.contract.output]!));
-  for (const t of Object.values(out)) t.dispose();
+  const out = await run.run(enc.session, { [enc.contract.input]: vaeImageTensor(image, enc.contract.dtype) });
+  const latent = asFloat32(await run.read(out[enc.contract.output]!));
   // An 8-channel output holds mean and log-variance: take the mean.
   const size = latent.length / (out[enc.contract.output]!.dims[1] === 8 ? 2 : 1);
+  for (const t of Object.values(out)) t.dispose();
   return latent.slice(0, size).map((v) => v * LATENT_SCALE);
 }
 

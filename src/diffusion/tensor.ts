@@ -21,10 +21,6 @@ export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
-export function float32Tensor(dims: number[], data?: Float32Array): TensorData {
-  return { type: 'float32', dims, data: data ?? new Float32Array(elementCount(dims)) };
-}
-
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
   let max = 0;

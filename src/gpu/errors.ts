@@ -8,14 +8,6 @@ export { CancelledError, CheckpointError, ModelContractError, ModelLoadError };
 export class EngineError extends Error {
   override name = 'EngineError';
 }
-/** The browser has no usable WebGPU adapter or device. */
-export class NoWebGpuError extends EngineError {
-  override name = 'NoWebGpuError';
-}
-/** The GPU device was lost during work (driver reset, another tab, OOM). */
-export class DeviceLostError extends EngineError {
-  override name = 'DeviceLostError';
-}
 /** The worker died; the client can start a new one. */
 export class EngineCrashedError extends EngineError {
   override name = 'EngineCrashedError';
@@ -23,8 +15,6 @@ export class EngineCrashedError extends EngineError {
 
 const KNOWN: Record<string, new (message: string) => Error> = {
   EngineError,
-  NoWebGpuError,
-  DeviceLostError,
   EngineCrashedError,
   CancelledError,
   ModelLoadError,

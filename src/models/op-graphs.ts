@@ -4,8 +4,8 @@
 import { GraphBuilder, ONNX_TYPE_CODE, type FloatType } from './onnx-graph.ts';
 import type { DeviceTensor, ResidualSource, Session, TensorOps } from '../diffusion/session.ts';
 import type { TensorData, TensorType } from '../diffusion/tensor.ts';
+import { RESIDUALS } from '../diffusion/residuals.ts';
 
-const RESIDUALS = 13;
 
 function builder(name: string): GraphBuilder {
   return new GraphBuilder(name, 'float32');

@@ -1,17 +1,9 @@
-// Scribble control maps, three ways, all white lines on black:
-// - canvas strokes, as ControlNet's interactive scribble app draws them;
-// - an uploaded drawing: pixels darker than 127 (in their darkest channel) become lines;
+// Scribble control maps, all white lines on black (canvas strokes are drawn by the canvas,
+// src/canvas/rasterize.ts, and then read as a drawing):
+// - an uploaded or drawn picture: pixels darker than 127 (in their darkest channel) become lines;
 // - "fake scribble" from a photo: A1111's scribble_xdog (difference of Gaussians σ 0.5
 //   and 5.0, threshold 32), thickened like ControlNet's fake-scribble app (blur σ 3, > 4).
 import { gaussianBlur, type Rgba } from './image-ops.ts';
-
-export interface Stroke {
-  points: { x: number; y: number }[];
-  /** Brush diameter in image pixels. */
-  size: number;
-  /** 255 draws a line; 0 erases one. */
-  value: 0 | 255;
-}
 
 function grey(width: number, height: number, lit: (p: number) => boolean): Rgba {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -21,27 +13,6 @@ function grey(width: number, height: number, lit: (p: number) => boolean): Rgba 
     data[p * 4 + 3] = 255;
   }
   return { data, width, height };
-}
-
-/** Rasterises round-brush strokes in order (so the eraser works) onto black. */
-export function scribbleFromStrokes(strokes: Stroke[], width: number, height: number): Rgba {
-  const mask = new Uint8Array(width * height);
-  for (const stroke of strokes) {
-    const r = stroke.size / 2;
-    const dab = (cx: number, cy: number) => {
-      for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(height - 1, Math.ceil(cy + r)); y++)
-        for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(width - 1, Math.ceil(cx + r)); x++)
-          if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r) mask[y * width + x] = stroke.value;
-    };
-    const pts = stroke.points;
-    if (pts.length === 1) dab(pts[0]!.x, pts[0]!.y);
-    for (let i = 1; i < pts.length; i++) {
-      const [a, b] = [pts[i - 1]!, pts[i]!];
-      const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / Math.max(r / 2, 0.5)));
-      for (let s = 0; s <= steps; s++) dab(a.x + ((b.x - a.x) * s) / steps, a.y + ((b.y - a.y) * s) / steps);
-    }
-  }
-  return grey(width, height, (p) => mask[p] === 255);
 }
 
 /** ControlNet's rule for uploaded scribbles: min over RGB < 127 → white line. */

@@ -74,20 +74,20 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
   const patch = (id: string, p: Partial<ModelSetsState['entries'][string]>) =>
     set((s) => ({ entries: { ...s.entries, [id]: { ...idle, status: null, ...s.entries[id], ...p } } }));
 
-  /** Runs one job on a set: busy while it runs, its outcome as the set's message, then a status refresh. */
+  /** Runs one job on a set: busy while it runs; its outcome shows once the set's status is read again, so the two agree. */
   const run = async (remote: RemoteSet, label: string, job: (signal: AbortSignal) => Promise<string>) => {
     const abort = new AbortController();
     aborts.set(remote.id, abort);
     patch(remote.id, { busy: label, message: null, transfer: null });
+    let message: Message;
     try {
-      patch(remote.id, { message: { kind: 'info', text: await job(abort.signal) } });
+      message = { kind: 'info', text: await job(abort.signal) };
     } catch (err) {
-      patch(remote.id, { message: { kind: 'error', text: text(err) } });
-    } finally {
-      aborts.delete(remote.id);
-      patch(remote.id, { busy: null, transfer: null });
-      await get().refresh(remote);
+      message = { kind: 'error', text: text(err) };
     }
+    aborts.delete(remote.id);
+    await get().refresh(remote);
+    patch(remote.id, { busy: null, transfer: null, message });
   };
 
   const importJob = async (label: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<ImportResult>): Promise<ImportResult | null> => {

@@ -3,7 +3,7 @@
 // lower_order_final and final_sigmas_type "zero"; optionally on Karras σs.
 import { alphasCumprod, interpAtTimesteps, resolveConfig, trainingSigmas, type SchedulerConfig } from './config.ts';
 import { addNoiseAt } from './discrete.ts';
-import { karrasSigmas, sigmaToT, spacedTimesteps } from './sigma-schedule.ts';
+import { karrasSigmas, sigmaToT, spacedTimesteps, stepIndexOf } from './sigma-schedule.ts';
 import type { Scheduler } from './types.ts';
 
 const f = Math.fround;
@@ -60,8 +60,7 @@ export class DpmppTwoMScheduler implements Scheduler {
   }
 
   step(out: Float32Array, t: number, x: Float32Array): Float32Array {
-    const i = this.timesteps[this.stepIndex] === t ? this.stepIndex : this.timesteps.indexOf(t);
-    if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
+    const i = stepIndexOf(this.timesteps, t, this.stepIndex);
     const [sigmaS, sigmaT] = [this.sigmas[i]!, this.sigmas[i + 1]!];
     const [alphaS, sS] = alphaSigma(sigmaS);
     const x0 =

@@ -2,7 +2,7 @@
 // EulerDiscreteScheduler; `ancestral` turns it into Euler a (EulerAncestralDiscreteScheduler),
 // which adds fresh noise σ_up at every step.
 import { resolveConfig, type SchedulerConfig } from './config.ts';
-import { interpolatedSchedule, scaleBySigma } from './sigma-schedule.ts';
+import { interpolatedSchedule, scaleBySigma, stepIndexOf } from './sigma-schedule.ts';
 import { drawNoise, type Scheduler, type StepNoise } from './types.ts';
 
 export class EulerScheduler implements Scheduler {
@@ -56,11 +56,7 @@ export class EulerScheduler implements Scheduler {
     return Float32Array.from(x, (s, k) => (s - (v[k]! * (-sigma / Math.sqrt(sigma * sigma + 1)) + s * c)) / sigma);
   }
 
-  /** The step a timestep belongs to; repeated calls at the current step stay there. */
   private indexOf(t: number): number {
-    if (this.timesteps[this.stepIndex] === t) return this.stepIndex;
-    const i = this.timesteps.indexOf(t);
-    if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
-    return i;
+    return stepIndexOf(this.timesteps, t, this.stepIndex);
   }
 }

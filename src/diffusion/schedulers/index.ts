@@ -23,9 +23,6 @@ export const SCHEDULER_LABELS: Record<SchedulerName, string> = {
   pndm: 'PLMS',
 };
 
-/** Samplers that draw fresh noise during sampling (so the seed stream matters past the latents). */
-export const ANCESTRAL: ReadonlySet<SchedulerName> = new Set(['euler-a', 'lcm']);
-
 export function createScheduler(name: SchedulerName, config: Record<string, unknown>): Scheduler {
   switch (name) {
     case 'ddim':

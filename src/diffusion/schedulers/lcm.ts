@@ -2,6 +2,7 @@
 // predicts the denoised sample through the consistency boundary condition, then
 // re-noises it to the next timestep (with fresh noise, except after the last step).
 import { AlphaScheduler, predictX0AndEps } from './discrete.ts';
+import { stepIndexOf } from './sigma-schedule.ts';
 import { drawNoise, type Scheduler, type StepNoise } from './types.ts';
 
 const SIGMA_DATA = 0.5;
@@ -27,8 +28,7 @@ export class LcmScheduler extends AlphaScheduler implements Scheduler {
   }
 
   step(out: Float32Array, t: number, x: Float32Array, noise?: StepNoise): Float32Array {
-    const i = this.timesteps[this.stepIndex] === t ? this.stepIndex : this.timesteps.indexOf(t);
-    if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
+    const i = stepIndexOf(this.timesteps, t, this.stepIndex);
     const isLast = i === this.timesteps.length - 1;
     const prevT = isLast ? t : this.timesteps[i + 1]!;
     this.stepIndex = i + 1;

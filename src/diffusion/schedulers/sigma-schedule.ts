@@ -53,8 +53,13 @@ export function scaleBySigma(x: Float32Array, sigma: number): Float32Array {
   return Float32Array.from(x, (v) => v * s);
 }
 
-/** Which step a timestep is (first match), for schedulers that are called with t. */
-export function stepIndexOf(timesteps: number[], t: number, fallback: number): number {
+/**
+ * Which step a timestep is, for schedulers that are called with t: the current step when it is
+ * that timestep (a schedule may repeat one, as diffusers' _init_step_index allows for), else its first match.
+ */
+export function stepIndexOf(timesteps: readonly number[], t: number, current: number): number {
+  if (timesteps[current] === t) return current;
   const i = timesteps.indexOf(t);
-  return i >= 0 ? i : fallback;
+  if (i < 0) throw new Error(`timestep ${t} is not in this schedule`);
+  return i;
 }
