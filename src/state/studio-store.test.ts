@@ -110,7 +110,6 @@ describe('studio store', () => {
     const s = () => useStudio.getState();
     s().addUnit(MODELS);
     s().addStroke(s().units[0]!.id, stroke(9));
-    await useStudio.persist.getOptions().storage!.getItem('studio'); // storage reachable
     const storage = useStudio.persist.getOptions().storage as ReturnType<typeof indexedDbStorage>;
     await storage.flush();
     expect(useSaveState.getState().save.kind).toBe('saved');
