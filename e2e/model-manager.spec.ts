@@ -60,7 +60,7 @@ test('each injected fault shows its specific error; nothing half-written counts;
     server.faults.set('text_encoder/model.onnx', fault);
     await download();
     await expect(entry().getByRole('alert')).toHaveText(message);
-    expect(statuses).toContain(await statusOf('text_encoder/model.onnx'));
+    expect(statuses, `status after the ${fault} fault`).toContain(await statusOf('text_encoder/model.onnx'));
     server.faults.clear();
   }
   // Everything else arrived on the first try and was never fetched again.

@@ -25,10 +25,18 @@ export function setFiles(index: ModelIndex, baseUrl: string, setId: string): Rem
 export function storeSource(store: FileStore, setId: string): SetSource {
   return {
     async read(path) {
-      // One buffer of the file's size (not chunks plus a joined copy): graphs' weight files are up to 1.9 GB.
-      const blob = await store.blob(`${setId}/${path}`);
-      if (!blob) throw new Error(`${path} of ${setId} is not in the browser's storage; download or convert the set again.`);
-      return new Uint8Array(await blob.arrayBuffer());
+      // Streamed into one buffer of the file's size (not chunks plus a joined copy): weight files are up to 1.9 GB.
+      const size = await store.size(`${setId}/${path}`);
+      if (size === null) throw new Error(`${path} of ${setId} is not in the browser's storage; download or convert the set again.`);
+      const out = new Uint8Array(size);
+      let at = 0;
+      for await (const chunk of store.read(`${setId}/${path}`)) {
+        if (at + chunk.length > size) throw new Error(`${path} of ${setId} changed while it was read; try again.`);
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+      if (at !== size) throw new Error(`${path} of ${setId} is shorter than stored (${at} of ${size} bytes); download or convert the set again.`);
+      return out;
     },
     has: async (path) => (await store.size(`${setId}/${path}`)) !== null,
     size: (path) => store.size(`${setId}/${path}`),

@@ -79,7 +79,8 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
   const engine = engineState.engine;
   const settings: Settings = live ? { ...studio.settings, ...LIVE_RECIPE, batchCount: 1 } : studio.settings;
   // Checked over all units so messages use the numbers the panel shows (disabled ones pass).
-  checkUnits(studio.units, info.capabilities.controlnets);
+  // The set's ControlNets and the stored ones that fit it (the engine loads those when a unit uses them).
+  checkUnits(studio.units, useEngineStore.getState().controlnets ?? info.capabilities.controlnets);
   const units = studio.units.filter((u) => u.enabled);
   if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
   const maps = await unitMaps(units, settings, signal);
