@@ -52,6 +52,8 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
 
   // After a reload: everything comes from the browser's storage.
   await page.reload();
+  // Start counting once the page has settled (its start-up reads the bundled tiny set's index).
+  await page.waitForLoadState('networkidle');
   const requests: string[] = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   await panel.getByRole('group', { name: 'Converted set tiny-a1111' }).getByRole('button', { name: 'Load' }).click();

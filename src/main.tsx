@@ -4,6 +4,7 @@ import { App } from './ui/App.tsx';
 import './ui/studio.css';
 import { EngineClient } from './gpu/client.ts';
 import { useEngineStore } from './state/engine-store.ts';
+import { hydrateStudio } from './state/studio-store.ts';
 import { decodeImageFile } from './canvas/image-file.ts';
 
 // The studio's one engine: a client of the inference worker. A crash or a lost device restarts it.
@@ -15,6 +16,9 @@ useEngineStore.getState().connect(client, () => client.restart());
 
 // The studio's Engine and image decoding, reachable from the console (and browser tests).
 Object.assign(globalThis, { controlnetStudio: { engine: client, decodeImageFile } });
+
+// What the person made comes back from IndexedDB before the studio shows anything.
+await hydrateStudio();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -3,8 +3,10 @@
 import type { Stroke } from './strokes.ts';
 
 export interface PlacedImage {
-  /** The file as dropped: kept (in IndexedDB) so a reload decodes the same pixels. */
+  /** The file as dropped: kept (in IndexedDB, its own record) so a reload decodes the same pixels. */
   blob: Blob;
+  /** Names the file's record; the same upload keeps its id through moves and undo. */
+  imageId: string;
   name: string;
   width: number;
   height: number;

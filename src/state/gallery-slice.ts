@@ -1,48 +1,30 @@
-// Settings on the left and the gallery at the bottom: plain values, persisted.
+// The gallery at the bottom. Each image is a record of its own, written before the gallery
+// shows it (a tab can close at any moment), and deleted from storage before it leaves the list.
 import type { StateCreator } from 'zustand';
-import type { ToolSettings } from '../canvas/tools.ts';
-import { DEFAULT_SETTINGS, type GalleryItem, type Settings } from './settings.ts';
 import { initHistory } from '../canvas/history.ts';
+import type { GalleryItem } from './settings.ts';
+import { studioRecords } from './studio-records.ts';
 import type { StudioState } from './studio-store.ts';
-import type { RemoteSet } from '../models/manifest.ts';
-
-export interface SettingsSlice {
-  settings: Settings;
-  tools: ToolSettings;
-  overlayOpacity: number;
-  setSettings(patch: Partial<Settings>): void;
-  setTools(patch: Partial<ToolSettings>): void;
-  setOverlayOpacity(v: number): void;
-  /** Sets the person added by address, with the files their model_index.json names. */
-  customSets: RemoteSet[];
-  addCustomSet(set: RemoteSet): void;
-  removeCustomSet(id: string): void;
-}
 
 export interface GallerySlice {
   gallery: GalleryItem[];
-  addToGallery(item: GalleryItem): void;
-  deleteFromGallery(id: string): void;
+  /** Stores the image, then shows it; rejects (and shows nothing) when it cannot be stored. */
+  addToGallery(item: GalleryItem): Promise<void>;
+  deleteFromGallery(id: string): Promise<void>;
   /** Restores the prompt, settings and units an image was made with. */
   useSettingsOf(id: string): void;
 }
 
-export const createSettingsSlice: StateCreator<StudioState, [], [], SettingsSlice> = (set) => ({
-  settings: DEFAULT_SETTINGS,
-  tools: { tool: 'brush', size: 6, color: 'black' },
-  overlayOpacity: 0.5,
-  setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-  setTools: (patch) => set((s) => ({ tools: { ...s.tools, ...patch } })),
-  setOverlayOpacity: (overlayOpacity) => set({ overlayOpacity }),
-  customSets: [],
-  addCustomSet: (added) => set((s) => ({ customSets: [...s.customSets.filter((c) => c.id !== added.id), added] })),
-  removeCustomSet: (id) => set((s) => ({ customSets: s.customSets.filter((c) => c.id !== id) })),
-});
-
 export const createGallerySlice: StateCreator<StudioState, [], [], GallerySlice> = (set, get) => ({
   gallery: [],
-  addToGallery: (item) => set((s) => ({ gallery: [item, ...s.gallery] })),
-  deleteFromGallery: (id) => set((s) => ({ gallery: s.gallery.filter((g) => g.id !== id) })),
+  async addToGallery(item) {
+    await studioRecords.put('gallery', item.id, item);
+    set((s) => ({ gallery: [item, ...s.gallery] }));
+  },
+  async deleteFromGallery(id) {
+    await studioRecords.remove('gallery', id);
+    set((s) => ({ gallery: s.gallery.filter((g) => g.id !== id) }));
+  },
   useSettingsOf(id) {
     const item = get().gallery.find((g) => g.id === id);
     if (!item) return;

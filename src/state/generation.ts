@@ -117,7 +117,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
       parameters,
       model,
     };
-    useStudio.getState().addToGallery(item);
+    await useStudio.getState().addToGallery(item);
   }
   return finished;
 }

@@ -127,7 +127,8 @@ export class StudioRecords<S> {
     const batch = [...this.pending.values()];
     this.pending.clear();
     if (!batch.length) return this.writing;
-    this.writing = this.writing.then(() =>
+    // A failed batch was reported; the next one still runs.
+    this.writing = this.writing.catch(() => undefined).then(() =>
       this.run(async () => {
         for (const { store, key, value } of batch) {
           if (value === undefined) await del(key, store);

@@ -1,11 +1,8 @@
-// The store's user actions, run on the real store (its IndexedDB persistence goes to
-// fake-indexeddb here), and the persistence's report of a full quota.
+// The store's user actions, run on the real store (its gallery records go to fake-indexeddb here).
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useSaveState, useStudio } from './studio-store.ts';
-import { indexedDbStorage, type SaveState } from './persist-storage.ts';
+import { useStudio } from './studio-store.ts';
 import { checkUnits, unitProblem } from './units.ts';
-import type { UseStore } from 'idb-keyval';
 
 const MODELS = ['canny', 'scribble'];
 const stroke = (x: number) => ({ kind: 'paint' as const, color: 'black' as const, size: 3, points: [x, x, x + 1, x + 1] });
@@ -54,7 +51,7 @@ describe('studio store', () => {
     const id = s().units[0]!.id;
     s().addStroke(id, stroke(1));
     const blob = new Blob(['png bytes']);
-    s().placeImage(id, { blob, name: 'bird.png', width: 564, height: 846, x: 0, y: 0, scale: 1 });
+    s().placeImage(id, { blob, imageId: 'img-1', name: 'bird.png', width: 564, height: 846, x: 0, y: 0, scale: 1 });
     s().moveImage(id, { x: 20, y: -10, scale: 0.5 });
     const src = () => s().units[0]!.source.present;
     expect([src().width, src().height, src().strokes]).toEqual([564, 846, []]);
@@ -77,18 +74,18 @@ describe('studio store', () => {
     expect(s().inputRevision).toBe(r0 + 2);
   });
 
-  it('"Use these settings" restores prompt, settings and units from a gallery item', () => {
+  it('"Use these settings" restores prompt, settings and units from a gallery item', async () => {
     const s = () => useStudio.getState();
     s().addUnit(MODELS);
     const unit = { ...s().units[0]!, weight: 1.5 };
-    s().addToGallery({ id: 'g1', createdAt: 0, png: new Blob(), width: 64, height: 64, settings: { ...s().settings, prompt: 'old prompt', seed: 42 }, units: [unit], controlMaps: [], parameters: '', model: 'tiny' });
+    await s().addToGallery({ id: 'g1', createdAt: 0, png: new Blob(), width: 64, height: 64, settings: { ...s().settings, prompt: 'old prompt', seed: 42 }, units: [unit], controlMaps: [], parameters: '', model: 'tiny' });
     s().setSettings({ prompt: 'new prompt', seed: 7 });
     s().removeUnit(unit.id);
     s().useSettingsOf('g1');
     expect(s().settings.prompt).toBe('old prompt');
     expect(s().settings.seed).toBe(42);
     expect(s().units.map((u) => u.weight)).toEqual([1.5]);
-    s().deleteFromGallery('g1');
+    await s().deleteFromGallery('g1');
     expect(s().gallery).toEqual([]);
   });
 
@@ -104,38 +101,5 @@ describe('studio store', () => {
     expect(unitProblem(ub!, MODELS)).toMatch(/Start \(0.8\) is after End \(0.2\)/);
     expect(() => checkUnits(s().units, MODELS)).toThrow(/ControlNet unit 1: Model "depth".*ControlNet unit 2: Start/);
     expect(unitProblem({ ...ua!, enabled: false }, MODELS)).toBeNull();
-  });
-
-  it('persists settings and strokes to IndexedDB and reports "saved"', async () => {
-    const s = () => useStudio.getState();
-    s().addUnit(MODELS);
-    s().addStroke(s().units[0]!.id, stroke(9));
-    const storage = useStudio.persist.getOptions().storage as ReturnType<typeof indexedDbStorage>;
-    await storage.flush();
-    expect(useSaveState.getState().save.kind).toBe('saved');
-    const stored = (await storage.getItem('studio'))!.state as { units: { source: { present: { strokes: unknown[] } } }[] };
-    expect(stored.units[0]!.source.present.strokes).toEqual([stroke(9)]);
-  });
-});
-
-describe('IndexedDB storage', () => {
-  it('a full quota is reported in words and the last saved copy stays', async () => {
-    const reports: SaveState[] = [];
-    let saved: unknown = 'earlier state';
-    let full = false;
-    // A store whose writes fail the way a full origin quota does (a DOMException named QuotaExceededError).
-    const quotaStore: UseStore = async (mode, callback) => {
-      if (mode === 'readwrite' && full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      const request = { result: saved } as IDBRequest;
-      const store = { put: (v: unknown) => ((saved = v), request), get: () => request } as unknown as IDBObjectStore;
-      const result = callback(store);
-      return (result as unknown as IDBRequest).result ?? result;
-    };
-    const storage = indexedDbStorage<unknown>((r) => reports.push(r), 0, quotaStore);
-    full = true;
-    storage.setItem('studio', { state: 'new state', version: 1 });
-    await storage.flush();
-    expect(reports.at(-1)).toEqual({ kind: 'failed', message: expect.stringMatching(/storage is full.*not saved.*everything saved before is kept.*Delete gallery images/i) });
-    expect(saved).toBe('earlier state');
   });
 });

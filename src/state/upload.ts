@@ -3,6 +3,7 @@
 // and nothing else changes.
 import { decodeImageFile } from '../canvas/image-file.ts';
 import { useEngineStore } from './engine-store.ts';
+import { studioRecords } from './studio-records.ts';
 import { useStudio } from './studio-store.ts';
 
 export async function uploadImage(file: File): Promise<boolean> {
@@ -14,8 +15,12 @@ export async function uploadImage(file: File): Promise<boolean> {
       studio.addUnit(useEngineStore.getState().controlnets ?? []);
       unitId = useStudio.getState().selectedUnitId!;
     }
-    useStudio.getState().placeImage(unitId, { blob: file, name: file.name || 'pasted image', width: image.width, height: image.height, x: 0, y: 0, scale: 1 });
+    // The file is stored before the canvas shows it, and the unit's record right after.
+    const imageId = `img-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    await studioRecords.put('images', imageId, file);
+    useStudio.getState().placeImage(unitId, { blob: file, imageId, name: file.name || 'pasted image', width: image.width, height: image.height, x: 0, y: 0, scale: 1 });
     useStudio.getState().setRun({ inputError: notice });
+    await studioRecords.flush();
     return true;
   } catch (err) {
     useStudio.getState().setRun({ inputError: `Upload refused: ${err instanceof Error ? err.message : String(err)}` });

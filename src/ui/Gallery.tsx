@@ -26,7 +26,7 @@ function GalleryEntry({ item, onOpen }: { item: GalleryItem; onOpen: () => void 
       <div className="thumb-actions">
         <button onClick={() => useSettingsOf(item.id)}>Use these settings</button>
         <button onClick={() => download(item)}>Download</button>
-        <button onClick={() => deleteFromGallery(item.id)}>Delete</button>
+        <button onClick={() => void deleteFromGallery(item.id)}>Delete</button>
       </div>
     </li>
   );
