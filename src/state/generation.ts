@@ -13,6 +13,7 @@ import { moduleName } from './control-maps.ts';
 import { mapTarget, unitControlMap } from './previews.ts';
 import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
 import { useStudio } from './studio-store.ts';
+import { describeSaveError } from './persistence.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
 
 export { InputProblem };
@@ -117,7 +118,13 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
       parameters,
       model,
     };
-    await useStudio.getState().addToGallery(item);
+    // Shown only once stored; when storage is full, say so in those words (what was saved before stays).
+    await useStudio
+      .getState()
+      .addToGallery(item)
+      .catch((err: unknown) => {
+        throw new InputProblem(`Image ${i + 1} was made but could not be kept: ${describeSaveError(err)}`);
+      });
   }
   return finished;
 }

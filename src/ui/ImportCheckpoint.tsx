@@ -55,7 +55,8 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
   const [textHeads, setTextHeads] = useState('');
   const [unetHeads, setUnetHeads] = useState('');
   const [pickError, setPickError] = useState<string | null>(null);
-  useEffect(() => void actions.refreshStored(), [actions]);
+  const refreshStored = useModelSets((s) => s.refreshStored);
+  useEffect(() => void refreshStored(), [refreshStored]);
 
   // fp16 halves the size and runs fast where the GPU has shader-f16; elsewhere fp32 runs on the GPU and fp16 would not.
   const chosen = precision ?? (shaderF16 ? 'fp16' : 'fp32');

@@ -12,8 +12,9 @@ import { TransferLine } from './TransferLine.tsx';
 
 function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void }) {
   const entry = useModelSets((s) => s.entries[set.id]);
-  const actions = useModelSets.getState(); // actions are stable; no subscription
-  useEffect(() => void actions.refresh(set).then(onChanged), [set, actions, onChanged]);
+  const actions = useModelSets.getState(); // for click handlers; effects depend on the stable action itself
+  const refresh = useModelSets((s) => s.refresh);
+  useEffect(() => void refresh(set).then(onChanged), [set, refresh, onChanged]);
   const status = entry?.status ?? null;
   const busy = entry?.busy ?? null;
   const counts = status ? Object.entries(status.files.reduce<Record<string, number>>((acc, f) => ((acc[f.status] = (acc[f.status] ?? 0) + 1), acc), {})) : [];
