@@ -75,7 +75,8 @@ function commonInputs(g: ModelGraph, arch: UnetArch) {
     sample: g.input('sample', g.dtype, ['batch', arch.inChannels, 'height', 'width']),
     // One timestep for the batch ([1]) or one per batch element ([batch]).
     timestep: g.input('timestep', 'int64', ['timestep_batch']),
-    context: g.input('encoder_hidden_states', g.dtype, ['batch', 77, arch.contextDim]),
+    // 77 tokens per prompt chunk; a long (or BREAK-split) prompt gives 154, 231, …
+    context: g.input('encoder_hidden_states', g.dtype, ['batch', 'sequence', arch.contextDim]),
   };
 }
 

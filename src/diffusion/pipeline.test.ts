@@ -120,6 +120,17 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     await expect(generate(models, params({ width: 100 }))).rejects.toThrow(/multiples of 64/);
   });
 
+  it("weights prompts A1111's way: weight 1 is no brackets; a long prompt is chunked; emphasis and BREAK change the image", async () => {
+    const plain = await generate(models, params());
+    expect(diff((await generate(models, params({ prompt: 'a photo of a (cat:1)' }))).image, plain.image)).toBe(0);
+    expect(diff((await generate(models, params({ prompt: 'a photo of a (cat:1.5)' }))).image, plain.image)).toBeGreaterThan(0);
+    expect(diff((await generate(models, params({ prompt: 'a photo BREAK of a cat' }))).image, plain.image)).toBeGreaterThan(0);
+    // 80 tokens: the words past 75 are not cut off (a second chunk), so they change the image.
+    const long = Array.from({ length: 75 }, () => 'cat').join(' ');
+    const cut = await generate(models, params({ prompt: long }));
+    expect(diff((await generate(models, params({ prompt: `${long} on a red chair` }))).image, cut.image)).toBeGreaterThan(0);
+  });
+
   it('stops within one step when cancelled', async () => {
     const abort = new AbortController();
     let seen = 0;

@@ -41,6 +41,11 @@ export interface TensorOps {
   cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor>;
   /** uncond + g·(cond − uncond) from a batch-2 prediction, as float32 batch 1. */
   guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor>;
+  /**
+   * Weighted prompt embeddings: `hidden` [N, 77, D] chunks times `weights` (N·77), each chunk's
+   * mean restored, then per row the chunks `rows[r]` end to end: float32 [rows, 77·k, D].
+   */
+  promptContext(hidden: DeviceTensor, weights: Float32Array, rows: number[][]): Promise<DeviceTensor>;
 }
 
 /** Per-session timing, for the stats every generation reports. */

@@ -60,6 +60,26 @@ export function guidanceGraph(inType: TensorType): Uint8Array {
   return g.toBytes('classifier-free guidance');
 }
 
+/**
+ * Prompt embeddings as A1111 weights them: each chunk's hidden states [N, 77, D] scaled token by
+ * token, then by (mean before ÷ mean after) so the chunk keeps its mean; then the chunks each
+ * batch row needs (`index`, k per row) laid end to end as [rows, 77·k, D], in float32.
+ */
+export function promptContextGraph(inType: TensorType): Uint8Array {
+  const g = builder('prompt_context');
+  const hidden = castTo(g, g.input('hidden', inType, ['chunks', 77, 'width']), inType, 'float32');
+  const weights = g.input('weights', 'float32', ['chunks', 77, 1]);
+  const index = g.input('index', 'int64', ['slots']);
+  const rows = g.input('rows', 'int64', [1]);
+  const weighted = g.op1('Mul', [hidden, weights]);
+  const mean = (t: string) => g.op1('ReduceMean', [t], { axes: [1, 2], keepdims: 1 });
+  const restored = g.op1('Mul', [weighted, g.op1('Div', [mean(hidden), mean(weighted)])]);
+  const width = g.op1('Slice', [g.op1('Shape', [hidden]), g.int64Const([2]), g.int64Const([3])]);
+  const shape = g.op1('Concat', [rows, g.int64Const([-1]), width], { axis: 0 });
+  g.output(g.op1('Reshape', [g.op1('Gather', [restored, index], { axis: 0 }), shape]), 'context', 'float32', ['rows', 'sequence', 'width']);
+  return g.toBytes('A1111 prompt weighting');
+}
+
 export type SessionFactory = (bytes: Uint8Array, label: string) => Promise<Session>;
 
 /** TensorOps on op-graph sessions, made once per shape of the problem and reused. */
@@ -98,6 +118,19 @@ export class GraphTensorOps implements TensorOps {
   async cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor> {
     const s = await this.session(`cast-${tensor.type}-${type}`, () => castGraph(tensor.type, type));
     return (await s.run({ x: tensor })).y!;
+  }
+
+  async promptContext(hidden: DeviceTensor, weights: Float32Array, rows: number[][]): Promise<DeviceTensor> {
+    const s = await this.session(`prompt-${hidden.type}`, () => promptContextGraph(hidden.type));
+    const chunks = hidden.dims[0]!;
+    const index = BigInt64Array.from(rows.flat(), BigInt);
+    const out = await s.run({
+      hidden,
+      weights: { type: 'float32', dims: [chunks, 77, 1], data: weights },
+      index: { type: 'int64', dims: [index.length], data: index },
+      rows: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(rows.length)) },
+    });
+    return out.context!;
   }
 
   async guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor> {
