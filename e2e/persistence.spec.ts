@@ -62,11 +62,10 @@ test('when storage is full the studio says so, and everything saved before survi
   await expect(gallery(page)).toHaveCount(1, { timeout: 60_000 });
   await expect(page.getByText('All changes saved')).toBeVisible();
 
-  // Shrink this origin's quota to what it already uses: the next write fails as a full disk would.
+  // Shrink this origin's quota below what it already uses: the next write fails as a full disk would.
   const cdp = await page.context().newCDPSession(page);
   const origin = new URL(page.url()).origin;
-  const { usage } = await cdp.send('Storage.getUsageAndQuota', { origin });
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
   await page.getByRole('spinbutton', { name: 'Seed' }).fill('99');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'could not be kept: Browser storage is full' })).toBeVisible({ timeout: 60_000 });

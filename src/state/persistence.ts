@@ -120,26 +120,26 @@ export class StudioRecords<S> {
     this.report();
   }
 
-  /** Writes what is queued now. */
+  /** Writes what is queued now. Counts as unsaved from this call until the batch is stored. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = [...this.pending.values()];
     this.pending.clear();
     if (!batch.length) return this.writing;
-    // A failed batch was reported; the next one still runs.
-    this.writing = this.writing.catch(() => undefined).then(() =>
-      this.run(async () => {
-        for (const { store, key, value } of batch) {
-          if (value === undefined) await del(key, store);
-          else {
-            this.count(value);
-            await set(key, value, store);
-          }
+    const write = async () => {
+      for (const { store, key, value } of batch) {
+        if (value === undefined) await del(key, store);
+        else {
+          this.count(value);
+          await set(key, value, store);
         }
-      }),
-    );
-    return this.writing;
+      }
+    };
+    const job = this.run(() => this.writing.catch(() => undefined).then(write));
+    // A failed batch was reported; the next one still runs.
+    this.writing = job;
+    return job;
   }
 
   /** Writes one record now and resolves once it is stored (gallery images, uploads: shown only after this). */
