@@ -56,22 +56,30 @@ test('a stroke reloaded at once is there, or was never shown as saved; the page 
 });
 
 test('when storage is full the studio says so, and everything saved before survives a reload', async ({ page }) => {
+  // A full disk, injected where the browser reports it: IndexedDB's put throws QuotaExceededError.
+  // (Chromium's quota override does not reach small IndexedDB writes at once, so it cannot stand in here.)
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if ((globalThis as { storageFull?: boolean }).storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
   await page.goto('/');
   await smallRun(page);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(gallery(page)).toHaveCount(1, { timeout: 60_000 });
   await expect(page.getByText('All changes saved')).toBeVisible();
 
-  // Shrink this origin's quota below what it already uses: the next write fails as a full disk would.
-  const cdp = await page.context().newCDPSession(page);
-  const origin = new URL(page.url()).origin;
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  await page.evaluate(() => ((globalThis as { storageFull?: boolean }).storageFull = true));
   await page.getByRole('spinbutton', { name: 'Seed' }).fill('99');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'could not be kept: Browser storage is full' })).toBeVisible({ timeout: 60_000 });
   await expect(gallery(page)).toHaveCount(1);
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await expect(page.getByRole('alert').filter({ hasText: 'Browser storage is full: your latest changes are not saved (everything saved before is kept)' }).first()).toBeVisible();
+  await page.evaluate(() => ((globalThis as { storageFull?: boolean }).storageFull = false));
+  page.on('dialog', (d) => void d.accept());
   await page.reload();
   await expect(gallery(page)).toHaveCount(1);
   await expect(gallery(page).first()).toHaveAccessibleName('Image, seed 1');
