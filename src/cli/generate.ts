@@ -1,14 +1,19 @@
 // Headless generation in Node with the studio's own pipeline, on onnxruntime-node:
 //   npm run generate -- --models <dir> --prompt "…" [--negative "…"]
-//     [--control <name>=<png>[:weight[:start:end[:mode]]]]… [--init <png> --strength s]
+//     [--control <name>=<png>[:weight[:start:end[:mode]]]]… [--preprocess canny|mlsd|scribble|scribble_xdog|none]…
+//     [--resize-mode crop|fill|just-resize] [--init <png> --strength s]
 //     --steps N --sampler euler-a --cfg 7.5 --seed S --width W --height H --out out.png
-// A control image is used as the control map as it is (preprocessing belongs to the studio).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+// A control image of any size is fitted to the generation size as A1111 does (Crop and Resize by
+// default); with --preprocess (one per --control, in order) it is first turned into that map.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, type GenerateParams } from '../diffusion/pipeline.ts';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '../diffusion/schedulers/index.ts';
-import type { ControlMode, ControlUnit } from '../diffusion/control-units.ts';
+import type { ControlMode, ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
+import { sniffImageKind } from '../image/sniff.ts';
+import { fitToSize, hwc3, RESIZE_MODE_LABELS, type ResizeMode } from '../preprocess/image-ops.ts';
+import { runPreprocess, type PreprocessRequest } from '../preprocess/run.ts';
 import { loadModelSet } from '../models/load-set.ts';
 import { decodePngImage, encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
@@ -23,14 +28,62 @@ export function parseControl(spec: string): Omit<ControlUnit, 'image'> & { path:
   return { model: m[1]!, path: m[2]!, weight: m[3] ? Number(m[3]) : 1, start: m[4] ? Number(m[4]) : 0, end: m[5] ? Number(m[5]) : 1, mode: (m[6] as ControlMode) ?? 'balanced' };
 }
 
+const CLI_RESIZE: Record<string, ResizeMode> = { crop: 'crop-and-resize', fill: 'resize-and-fill', 'just-resize': 'just-resize' };
+const CLI_PREPROCESSORS = ['canny', 'mlsd', 'scribble', 'scribble_xdog', 'none'] as const;
+type CliPreprocessor = (typeof CLI_PREPROCESSORS)[number];
+
+/** "--cfg -3": a negative number after an option is its value, not another option. */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (/^--[a-z-]+$/.test(argv[i]!) && next !== undefined && /^-\d/.test(next)) out.push(`${argv[i]}=${next}`), i++;
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
+/** A PNG from disk, or an error that says what the file is instead. */
+export function readPng(path: string): RgbaImage {
+  if (!existsSync(path)) throw new Error(`${path} does not exist.`);
+  const bytes = new Uint8Array(readFileSync(path));
+  const kind = sniffImageKind(bytes.subarray(0, 16));
+  if (!kind) throw new Error(`${path} is not an image. Give a PNG file.`);
+  if (kind !== 'png') throw new Error(`${path} is a ${kind.toUpperCase()} image; the CLI reads PNG files. Convert it to PNG.`);
+  return decodePngImage(bytes);
+}
+
+/** The control map for one --control image: preprocessed (when asked), then fitted to the generation size. */
+async function controlMapFor(image: RgbaImage, pre: CliPreprocessor, width: number, height: number, resizeMode: ResizeMode): Promise<RgbaImage> {
+  const fit = { width, height, resizeMode, pixelPerfect: false };
+  if (pre === 'none') return fitToSize(hwc3(image), width, height, resizeMode);
+  const request: PreprocessRequest =
+    pre === 'canny'
+      ? { kind: 'canny', low: 100, high: 200, image, backend: 'cpu', fit }
+      : pre === 'mlsd'
+        ? { kind: 'hough', low: 100, high: 200, image, backend: 'cpu', fit }
+        : pre === 'scribble'
+          ? { kind: 'scribble', image, backend: 'cpu', fit }
+          : { kind: 'fake-scribble', threshold: 32, image, backend: 'cpu', fit };
+  return (await runPreprocess(request, { gpu: null, runModel: null })).map;
+}
+
+/** CFG scale as the studio offers it: 1 (guidance off) to 30. */
+function cfgScale(v: number): number {
+  if (v < 1 || v > 30) throw new Error(`--cfg must be between 1 (guidance off) and 30, as in the studio (got ${v}).`);
+  return v;
+}
+
 export async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       models: { type: 'string' },
       prompt: { type: 'string', default: '' },
       negative: { type: 'string', default: '' },
       control: { type: 'string', multiple: true, default: [] },
+      preprocess: { type: 'string', multiple: true, default: [] },
+      'resize-mode': { type: 'string', default: 'crop' },
       init: { type: 'string' },
       strength: { type: 'string', default: '0.75' },
       steps: { type: 'string', default: '20' },
@@ -43,21 +96,35 @@ export async function main(argv: string[]): Promise<string> {
     },
   });
   if (!values.models) throw new Error('--models <dir> is required: a model set in the diffusers ONNX layout.');
+  if (!existsSync(values.models) || !statSync(values.models).isDirectory()) throw new Error(`--models ${values.models}: there is no such folder. Give the folder of a model set (the one with model_index.json).`);
+  if (!existsSync(join(values.models, 'model_index.json'))) throw new Error(`--models ${values.models} has no model_index.json: it is not a model set. Convert a checkpoint into it with npm run convert, or give the set's top folder.`);
+  const resizeMode = CLI_RESIZE[values['resize-mode']];
+  if (!resizeMode) throw new Error(`--resize-mode must be crop, fill or just-resize (got "${values['resize-mode']}").`);
+  const preprocessors = values.preprocess.map((p) => {
+    if (!CLI_PREPROCESSORS.includes(p as CliPreprocessor)) throw new Error(`--preprocess must be one of ${CLI_PREPROCESSORS.join(', ')} (got "${p}").`);
+    return p as CliPreprocessor;
+  });
+  const numberOf = (flag: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${flag} must be a number (got "${v}").`);
+    return n;
+  };
   const sampler = values.sampler as SchedulerName;
   if (!SCHEDULER_NAMES.includes(sampler)) throw new Error(`--sampler must be one of ${SCHEDULER_NAMES.join(', ')}`);
-  const readImage = (path: string) => decodePngImage(new Uint8Array(readFileSync(path)));
   const controls = values.control.map(parseControl);
+  const [width, height] = [numberOf('width', values.width), numberOf('height', values.height)];
+  const units = await Promise.all(controls.map(async ({ path, ...u }, i) => ({ ...u, image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode) })));
   const params: GenerateParams = {
     prompt: values.prompt,
     negativePrompt: values.negative,
-    steps: Number(values.steps),
-    cfgScale: Number(values.cfg),
+    steps: numberOf('steps', values.steps),
+    cfgScale: cfgScale(numberOf('cfg', values.cfg)),
     seed: BigInt(values.seed),
-    width: Number(values.width),
-    height: Number(values.height),
+    width,
+    height,
     sampler,
-    units: controls.map(({ path, ...u }) => ({ ...u, image: readImage(path) })),
-    init: values.init ? { image: readImage(values.init), strength: Number(values.strength) } : undefined,
+    units,
+    init: values.init ? { image: fitToSize(hwc3(readPng(values.init)), width, height, resizeMode), strength: numberOf('strength', values.strength) } : undefined,
   };
   const { models } = await loadModelSet(folderSource(values.models), {
     createSession: nodeSession,
@@ -75,7 +142,7 @@ export async function main(argv: string[]): Promise<string> {
     width: params.width,
     height: params.height,
     model: basename(resolve(values.models)),
-    units: controls.map((c) => ({ module: 'none', model: c.model, weight: c.weight, guidanceStart: c.start, guidanceEnd: c.end, controlMode: MODE_LABELS[c.mode], resizeMode: 'Just Resize', pixelPerfect: false })),
+    units: controls.map((c, i) => ({ module: preprocessors[i] ?? 'none', model: c.model, weight: c.weight, guidanceStart: c.start, guidanceEnd: c.end, controlMode: MODE_LABELS[c.mode], resizeMode: RESIZE_MODE_LABELS[resizeMode], pixelPerfect: false })),
   });
   writeFileSync(values.out, encodePngWithText(result.image, { parameters: text }));
   return values.out;

@@ -114,7 +114,7 @@ export function checkTextEncoder(file: string, inputs: ValueMeta[], outputs: Val
 export function checkUnet(file: string, inputs: ValueMeta[], outputs: ValueMeta[]): UnetContract {
   const c = new Checker(file, 'unet', inputs, outputs);
   const sample = c.input('sample', FLOATS);
-  if (sample.shape[1] !== 4) c.fail('sample does not have 4 latent channels');
+  if (!fits(sample.shape[1], 4)) c.fail('sample does not have 4 latent channels');
   const timestep = timestepSpec(c);
   const context = c.input('encoder_hidden_states', FLOATS);
   if (outputs.length !== 1) c.fail(`it has ${outputs.length} outputs, not 1`);
@@ -139,7 +139,7 @@ export function checkControlNet(file: string, inputs: ValueMeta[], outputs: Valu
   const timestep = timestepSpec(c);
   const context = c.input('encoder_hidden_states', FLOATS);
   const cond = c.input('controlnet_cond', FLOATS);
-  if (cond.shape[1] !== 3) c.fail('controlnet_cond does not have 3 channels');
+  if (!fits(cond.shape[1], 3)) c.fail('controlnet_cond does not have 3 channels');
   const scale = inputs.find((i) => i.name === 'conditioning_scale') ?? null;
   const known = [sample.name, timestep.name, context.name, cond.name, scale?.name];
   const extra = inputs.filter((i) => !known.includes(i.name));
@@ -150,15 +150,33 @@ export function checkControlNet(file: string, inputs: ValueMeta[], outputs: Valu
   return { sample: sample.name, timestep, context: context.name, cond: cond.name, scale: scale?.name ?? null, dtype: c.floatType(sample), outputs: ordered };
 }
 
+/**
+ * A dimension the graph leaves open (torch.onnx.export names unnamed output dims like
+ * "Addlatent_sample_dim_1") is not a mismatch: it is checked on the first run instead (checkRunDims).
+ */
+const fits = (dim: number | string | undefined, ...allowed: number[]) => typeof dim !== 'number' || allowed.includes(dim);
+/** A rank the graph leaves open (no shape at all) likewise. */
+const rankFits = (shape: (number | string)[], rank: number) => shape.length === 0 || shape.length === rank;
+
 function checkVae(role: 'vae_decoder' | 'vae_encoder', file: string, inputs: ValueMeta[], outputs: ValueMeta[]): VaeContract {
   const c = new Checker(file, role, inputs, outputs);
   if (inputs.length !== 1 || outputs.length !== 1) c.fail(`it has ${inputs.length} inputs and ${outputs.length} outputs, not 1 and 1`);
   const [inCh, outCh] = role === 'vae_decoder' ? [4, 3] : [3, 4];
   const input = inputs[0]!;
-  if (input.shape.length !== 4 || input.shape[1] !== inCh) c.fail(`its input is not [batch, ${inCh}, h, w]`);
+  if (!rankFits(input.shape, 4) || !fits(input.shape[1], inCh)) c.fail(`its input is not [batch, ${inCh}, h, w]`);
   const output = outputs[0]!;
-  if (output.shape.length !== 4 || (output.shape[1] !== outCh && !(role === 'vae_encoder' && output.shape[1] === 8))) c.fail(`its output is not [batch, ${outCh}, h, w]`);
+  if (!rankFits(output.shape, 4) || !fits(output.shape[1], ...(role === 'vae_encoder' ? [4, 8] : [outCh]))) c.fail(`its output is not [batch, ${outCh}, h, w]`);
   return { input: input.name, output: output.name, dtype: c.floatType(input) };
+}
+
+/** After a run: dims the graph left open must be what the slot needs; the error reads like the load-time one. */
+export function checkRunDims(file: string, role: Role, output: string, dims: number[], expected: (number | number[] | null)[]): void {
+  const ok = dims.length === expected.length && expected.every((e, i) => e === null || (Array.isArray(e) ? e.includes(dims[i]!) : e === dims[i]));
+  if (ok) return;
+  const want = expected.map((e) => (e === null ? '*' : Array.isArray(e) ? e.join('|') : String(e))).join(', ');
+  throw new ModelContractError(
+    `${file} does not fit the ${role} slot: its output "${output}" came out [${dims.join(', ')}] on its first run, not [${want}]. Expected ${EXPECTED[role]}. Check that the file is the ${role.replace('_', ' ')} of an SD 1.5 export.`,
+  );
 }
 
 export const checkVaeDecoder = (file: string, i: ValueMeta[], o: ValueMeta[]) => checkVae('vae_decoder', file, i, o);

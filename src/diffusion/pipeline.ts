@@ -4,7 +4,7 @@
 // only copy back per step is the guided noise prediction the scheduler needs.
 import type { ClipTokenizer } from './tokenizer.ts';
 import type { ControlNetContract, TextEncoderContract, UnetContract, VaeContract } from './contract.ts';
-import { timestepFeed } from './contract.ts';
+import { checkRunDims, timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
 import { asFloat32, controlImageTensor, latentFeed, tensorToImage, vaeImageTensor } from './image-tensors.ts';
 import { PipelineRun } from './pipeline-run.ts';
@@ -301,6 +301,7 @@ async function denoiseStep(
     });
     const prediction = unetOut[unet.contract.output]!;
     temps.push(prediction);
+    if (i === 0) checkRunDims(unet.session.label, 'unet', unet.contract.output, prediction.dims, [batch, 4, h, w]);
     const guided = batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction;
     if (batch === 2) temps.push(guided);
     const eps = asFloat32(await run.read(guided));
@@ -318,7 +319,9 @@ async function decode(models: PipelineModels, params: GenerateParams, run: Pipel
   const dec = models.vaeDecoder;
   const out = await run.run(dec.session, { [dec.contract.input]: latentFeed(latents.map((v) => v / LATENT_SCALE), latentDims(params), dec.contract.dtype) });
   try {
-    return tensorToImage(asFloat32(await run.read(out[dec.contract.output]!)), params.width, params.height);
+    const image = out[dec.contract.output]!;
+    checkRunDims(dec.session.label, 'vae_decoder', dec.contract.output, image.dims, [1, 3, params.height, params.width]);
+    return tensorToImage(asFloat32(await run.read(image)), params.width, params.height);
   } finally {
     for (const tensor of Object.values(out)) tensor.dispose();
   }
@@ -344,6 +347,7 @@ function checkParams(models: PipelineModels, params: GenerateParams) {
 async function encodeImage(models: PipelineModels, image: RgbaImage, run: PipelineRun): Promise<Float32Array> {
   const enc = models.vaeEncoder!;
   const out = await run.run(enc.session, { [enc.contract.input]: vaeImageTensor(image, enc.contract.dtype) });
+  checkRunDims(enc.session.label, 'vae_encoder', enc.contract.output, out[enc.contract.output]!.dims, [1, [4, 8], image.height / 8, image.width / 8]);
   const latent = asFloat32(await run.read(out[enc.contract.output]!));
   // An 8-channel output holds mean and log-variance: take the mean.
   const size = latent.length / (out[enc.contract.output]!.dims[1] === 8 ? 2 : 1);
