@@ -48,6 +48,7 @@ describe('tiny model set', () => {
       'controlnet/zero-init/model.onnx',
       'preprocessors/depth/model.onnx',
       'preprocessors/pose/model.onnx',
+      'preprocessors/seg/model.onnx',
       'text_encoder/model.onnx',
       'unet/model.onnx',
       'unet/model_fp16.onnx',

@@ -14,7 +14,7 @@ import { writeGraphs, type SetGraph } from '../../src/convert/write-set.ts';
 import { UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
-import { buildDepthModel, buildPoseModel } from './preprocessor-models.ts';
+import { buildDepthModel, buildPoseModel, buildSegModel } from './preprocessor-models.ts';
 
 export const TINY_OUT = 'public/models/tiny-sd15';
 const FULLSIZE_OUT = '.models/fullsize-sd15';
@@ -42,6 +42,7 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
     // Preprocessor models live beside the set (the real ones are separate downloads).
     graphs.push({ path: 'preprocessors/depth/model.onnx', graph: buildDepthModel(), source: new RandomWeights(17) });
     graphs.push({ path: 'preprocessors/pose/model.onnx', graph: buildPoseModel(), source: new RandomWeights(19) });
+    graphs.push({ path: 'preprocessors/seg/model.onnx', graph: buildSegModel(), source: new RandomWeights(23) });
   }
   log(`Generating ${spec.name} into ${outDir}`);
   mkdirSync(outDir, { recursive: true });

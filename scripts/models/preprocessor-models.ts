@@ -1,6 +1,7 @@
 // Tiny stand-ins for the preprocessors' ONNX models, with the real models' I/O:
 // - depth: Depth Anything V2 small (onnx-community export): pixel_values [B, 3, H, W] → predicted_depth [B, H, W]
 // - pose: DWPose / RTMPose whole-body (dw-ll_ucoco_384): input [1, 3, 384, 288] → simcc_x [1, 133, 576], simcc_y [1, 133, 768]
+// - seg: SegFormer ADE20K (Xenova/segformer-b0-finetuned-ade-512-512): pixel_values [B, 3, H, W] → logits [B, 150, H/4, W/4]
 import { ModelGraph } from '../../src/convert/model-graph.ts';
 import { conv2d, gemm } from '../../src/convert/layers.ts';
 
@@ -34,5 +35,15 @@ export function buildPoseModel(): ModelGraph {
   const bins = (n: number, name: string) => g.output(g.op1('MatMul', [features, g.param(`${name}.weight`, [4, n], { kind: 'normal', std: 1 })]), name, 'float32', [1, POSE_KEYPOINTS, n]);
   bins(POSE_INPUT.width * SIMCC_SPLIT, 'simcc_x');
   bins(POSE_INPUT.height * SIMCC_SPLIT, 'simcc_y');
+  return g;
+}
+
+/** SegFormer's I/O: logits for ADE20K's 150 classes at a quarter of the input's size. */
+export function buildSegModel(): ModelGraph {
+  const g = new ModelGraph('seg', 'float32');
+  const x = g.input('pixel_values', 'float32', ['batch', 3, 'height', 'width']);
+  const h = g.op1('Relu', [conv2d(g, x, 'stem', 3, 16, 3, { stride: 2 })]);
+  const logits = conv2d(g, h, 'classifier', 16, 150, 3, { stride: 2, gain: 4 });
+  g.output(logits, 'logits', 'float32', ['batch', 150, 'height/4', 'width/4']);
   return g;
 }

@@ -92,6 +92,7 @@ export const MANIFEST_SETS: ManifestSet[] = [
   controlnet('depth', 'control_v11f1p_sd15_depth'),
   controlnet('normal', 'control_v11p_sd15_normalbae'),
   controlnet('openpose', 'control_v11p_sd15_openpose'),
+  controlnet('seg', 'control_v11p_sd15_seg'),
   {
     id: 'depth-anything-v2-small',
     label: 'Depth Anything V2 small (depth preprocessor)',
@@ -101,6 +102,16 @@ export const MANIFEST_SETS: ManifestSet[] = [
     dtype: 'fp32',
     controlnetReady: false,
     notes: 'pixel_values [1, 3, H, W] → predicted_depth [1, H, W]; see src/models/preprocessor-models.ts.',
+  },
+  {
+    id: 'segformer-b0-ade',
+    label: 'SegFormer B0 ADE20K (seg preprocessor)',
+    kind: 'preprocessor',
+    baseUrl: 'https://huggingface.co/Xenova/segformer-b0-finetuned-ade-512-512/resolve/main/onnx',
+    source: null,
+    dtype: 'fp32',
+    controlnetReady: false,
+    notes: 'pixel_values [1, 3, 512, 512] → logits [1, 150, 128, 128]; see src/models/preprocessor-models.ts.',
   },
   {
     id: 'dwpose-ll-ucoco-384',

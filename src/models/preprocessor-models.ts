@@ -3,8 +3,8 @@
 // Sizes and hashes are filled in where verified; until then, null.
 
 export interface PreprocessorModel {
-  id: 'depth-anything-v2-small' | 'dwpose-ll-ucoco-384' | 'tiny-depth' | 'tiny-pose';
-  kind: 'depth' | 'pose';
+  id: 'depth-anything-v2-small' | 'dwpose-ll-ucoco-384' | 'segformer-b0-ade' | 'tiny-depth' | 'tiny-pose' | 'tiny-seg';
+  kind: 'depth' | 'pose' | 'seg';
   url: string;
   dtype: 'fp32' | 'fp16';
   size: number | null;
@@ -32,6 +32,16 @@ export const PREPROCESSOR_MODELS: PreprocessorModel[] = [
     sha256: null,
     io: 'input float32 [1, 3, 384, 288] → simcc_x [1, 133, 576], simcc_y [1, 133, 768]',
   },
+  {
+    id: 'segformer-b0-ade',
+    kind: 'seg',
+    url: 'https://huggingface.co/Xenova/segformer-b0-finetuned-ade-512-512/resolve/main/onnx/model.onnx',
+    dtype: 'fp32',
+    size: null,
+    sha256: null,
+    io: 'pixel_values float32 [1, 3, 512, 512] (ImageNet-normalised) → logits [1, 150, 128, 128] (ADE20K classes)',
+  },
   { id: 'tiny-depth', kind: 'depth', url: 'models/tiny-sd15/preprocessors/depth/model.onnx', dtype: 'fp32', size: null, sha256: null, io: 'as depth-anything-v2-small' },
   { id: 'tiny-pose', kind: 'pose', url: 'models/tiny-sd15/preprocessors/pose/model.onnx', dtype: 'fp32', size: null, sha256: null, io: 'as dwpose-ll-ucoco-384' },
+  { id: 'tiny-seg', kind: 'seg', url: 'models/tiny-sd15/preprocessors/seg/model.onnx', dtype: 'fp32', size: null, sha256: null, io: 'as segformer-b0-ade' },
 ];

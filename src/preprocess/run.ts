@@ -9,6 +9,7 @@ import type { GpuPreprocessor } from './gpu/gpu-preprocessor.ts';
 import { depthInput, depthToMap } from './depth.ts';
 import { drawSkeletons, type Skeleton } from './pose.ts';
 import { poseInput, skeletonFromSimcc } from './pose-model.ts';
+import { classesFromLogits, paintSegmentation, segInput, SEG_CLASSES } from './seg.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 
 export type PreprocessBackend = 'cpu' | 'gpu';
@@ -34,10 +35,11 @@ export type PreprocessRequest =
   | ({ kind: 'scribble' } & ImageRequest)
   | ({ kind: 'fake-scribble'; threshold: number } & ImageRequest)
   | ({ kind: 'depth'; modelUrl: string; resolution: number } & ImageRequest)
-  | ({ kind: 'pose'; modelUrl: string; minScore?: number } & ImageRequest);
+  | ({ kind: 'pose'; modelUrl: string; minScore?: number } & ImageRequest)
+  | ({ kind: 'seg'; modelUrl: string } & ImageRequest);
 
-/** Line maps stay crisp (nearest) when fitted; greyscale maps are resampled. */
-const BINARY_MAPS = new Set(['canny', 'hough', 'scribble', 'fake-scribble']);
+/** Line and class maps stay crisp (nearest) when fitted; greyscale maps are resampled. */
+const BINARY_MAPS = new Set(['canny', 'hough', 'scribble', 'fake-scribble', 'seg']);
 
 /** Runs a model file once (sessions are cached by the caller) and returns its outputs on the CPU. */
 export type ModelRunner = (url: string, feeds: Record<string, TensorData>) => Promise<Record<string, TensorData>>;
@@ -77,7 +79,7 @@ function prepare(image: Rgba): { image: Rgba; notice: string | null } {
 export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv): Promise<PreprocessResult> {
   const t0 = performance.now();
   const gpu = env.gpu;
-  const modelBased = req.kind === 'depth' || req.kind === 'pose';
+  const modelBased = req.kind === 'depth' || req.kind === 'pose' || req.kind === 'seg';
   // Model-based preprocessors run on whatever the engine runs models on.
   const useGpu = req.backend === 'gpu' && gpu !== null && (req.kind === 'canny' || req.kind === 'normal' || modelBased);
   const fallback = req.backend === 'gpu' && !useGpu ? (gpu ? `${req.kind} has no GPU path; it ran on the CPU.` : 'No WebGPU: the preprocessor ran on the CPU.') : null;
@@ -130,6 +132,16 @@ async function runOnImage(
       const depth = out.predicted_depth ?? Object.values(out)[0];
       if (!depth || depth.dims.length !== 3) throw new Error(`${req.modelUrl} did not return a [1, H, W] depth map; is it a depth model?`);
       return done(depthToMap(depth.data as Float32Array, depth.dims[2]!, depth.dims[1]!, width, height), notice);
+    }
+    case 'seg': {
+      if (!env.runModel) throw new Error('No segmentation model runtime is available.');
+      const out = await env.runModel(req.modelUrl, { pixel_values: segInput(image) });
+      const logits = out.logits ?? Object.values(out)[0];
+      if (!logits || logits.dims.length !== 4 || logits.dims[1] !== SEG_CLASSES) {
+        throw new Error(`${req.modelUrl} did not return [1, ${SEG_CLASSES}, h, w] logits; the seg preprocessor needs a model trained on ADE20K's ${SEG_CLASSES} classes (such as SegFormer ADE).`);
+      }
+      const classes = classesFromLogits(logits.data as Float32Array, SEG_CLASSES, logits.dims[2]!, logits.dims[3]!, width, height);
+      return done(paintSegmentation(classes, width, height), notice);
     }
     case 'pose': {
       if (!env.runModel) throw new Error('No pose model runtime is available.');

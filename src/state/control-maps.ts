@@ -63,6 +63,8 @@ function requestFor(unit: Unit, image: Rgba, target: MapTarget): PreprocessReque
       return { kind: 'depth', modelUrl: modelUrl(p.depthModel), resolution: 518, image, backend, fit };
     case 'openpose':
       return { kind: 'pose', modelUrl: modelUrl(p.poseModel ?? DEFAULT_PARAMS.poseModel), image, backend, fit };
+    case 'seg':
+      return { kind: 'seg', modelUrl: modelUrl(p.segModel ?? DEFAULT_PARAMS.segModel), image, backend, fit };
     case 'none':
       throw new Error('"none" has no preprocessor request.');
   }

@@ -9,7 +9,7 @@ import type { UnitSource } from '../canvas/source.ts';
 
 export type { PlacedImage, UnitSource } from '../canvas/source.ts';
 
-export type PreprocessorId = 'none' | 'canny' | 'mlsd' | 'scribble' | 'scribble_xdog' | 'depth' | 'normal' | 'openpose';
+export type PreprocessorId = 'none' | 'canny' | 'mlsd' | 'scribble' | 'scribble_xdog' | 'depth' | 'normal' | 'openpose' | 'seg';
 
 /** Names as A1111's ControlNet extension shows (and writes into `parameters`). */
 export const PREPROCESSOR_LABELS: Record<PreprocessorId, string> = {
@@ -21,6 +21,7 @@ export const PREPROCESSOR_LABELS: Record<PreprocessorId, string> = {
   depth: 'depth_anything_v2',
   normal: 'normal (from depth)',
   openpose: 'openpose',
+  seg: 'seg (SegFormer ADE20K)',
 };
 
 /** The ControlNet each preprocessor's maps were trained for (picked when the set has it). */
@@ -33,6 +34,7 @@ export const PREFERRED_MODEL: Record<PreprocessorId, string | null> = {
   depth: 'depth',
   normal: 'normal',
   openpose: 'openpose',
+  seg: 'seg',
 };
 
 export const CONTROL_MODE_LABELS: Record<ControlMode, string> = {
@@ -52,6 +54,7 @@ export interface PreprocessorParams {
   /** Preprocessor model ids from PREPROCESSOR_MODELS. */
   depthModel: string;
   poseModel: string;
+  segModel: string;
 }
 
 export const DEFAULT_PARAMS: PreprocessorParams = {
@@ -64,6 +67,7 @@ export const DEFAULT_PARAMS: PreprocessorParams = {
   normalBgThreshold: 0.4,
   depthModel: 'tiny-depth',
   poseModel: 'tiny-pose',
+  segModel: 'tiny-seg',
 };
 
 export interface Unit {

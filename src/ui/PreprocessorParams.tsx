@@ -33,12 +33,14 @@ export function PreprocessorParams({ unit, onChange }: { unit: Unit; onChange: (
       );
     case 'openpose':
       return <ModelChoice label="Pose model" kind="pose" value={p.poseModel ?? 'tiny-pose'} onChange={(poseModel) => onChange({ poseModel })} />;
+    case 'seg':
+      return <ModelChoice label="Segmentation model" kind="seg" value={p.segModel ?? 'tiny-seg'} onChange={(segModel) => onChange({ segModel })} />;
     default:
       return null;
   }
 }
 
-function ModelChoice({ label, kind, value, onChange }: { label: string; kind: 'depth' | 'pose'; value: string; onChange: (id: string) => void }) {
+function ModelChoice({ label, kind, value, onChange }: { label: string; kind: 'depth' | 'pose' | 'seg'; value: string; onChange: (id: string) => void }) {
   return (
     <label>
       {label}
