@@ -3,12 +3,11 @@ import react from '@vitejs/plugin-react';
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which
-// onnxruntime-web needs for multi-threaded WASM. Dev, start and preview all send it.
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+import { ISOLATION_HEADERS as isolationHeaders, PRODUCTION_HEADERS } from './scripts/hosting.ts';
+
+// Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which onnxruntime-web
+// needs for multi-threaded WASM: dev, start and preview all send it. The built studio (preview,
+// npm start) also sends its Content-Security-Policy; the dev server cannot (its HMR needs inline scripts).
 
 // onnxruntime-web's WASM glue must stay a separate file: its pthread workers start from
 // the glue's own URL. Bundled into our worker, each thread would re-run our worker instead.
@@ -40,7 +39,7 @@ export default defineConfig({
   plugins: [react(), onnxRuntimeFiles()],
   resolve: { conditions },
   server: { host: '127.0.0.1', port: 5173, headers: isolationHeaders },
-  preview: { host: '127.0.0.1', port: 4173, headers: isolationHeaders },
+  preview: { host: '127.0.0.1', port: 4173, headers: PRODUCTION_HEADERS },
   worker: { format: 'es', plugins: () => [onnxRuntimeFiles()] },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },

@@ -6,6 +6,10 @@ import { EngineClient } from './gpu/client.ts';
 import { useEngineStore } from './state/engine-store.ts';
 import { hydrateStudio } from './state/studio-store.ts';
 import { decodeImageFile } from './canvas/image-file.ts';
+import { ensureCrossOriginIsolation } from './coi.ts';
+
+// On a host without COOP/COEP headers, a service worker adds them (one reload); nothing else starts until then.
+if ((await ensureCrossOriginIsolation()) === 'reloading') await new Promise(() => {});
 
 // The studio's one engine: a client of the inference worker. A crash or a lost device restarts it.
 const client = new EngineClient(() => new Worker(new URL('./gpu/engine.worker.ts', import.meta.url), { type: 'module', name: 'inference' }), {

@@ -6,6 +6,8 @@ export interface GpuInfo {
   architecture: string;
   description: string;
   shaderF16: boolean;
+  /** A software rasteriser (SwiftShader, llvmpipe): WebGPU works, but a step takes seconds. */
+  software: boolean;
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
 }
@@ -56,6 +58,7 @@ export async function acquireGpu(events: DeviceEvents = {}): Promise<GpuContext 
   });
 
   const adapterInfo = adapter.info;
+  const software = (adapterInfo as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
   return {
     device,
     info: {
@@ -63,6 +66,7 @@ export async function acquireGpu(events: DeviceEvents = {}): Promise<GpuContext 
       architecture: adapterInfo.architecture,
       description: adapterInfo.description,
       shaderF16: device.features.has('shader-f16'),
+      software,
       maxBufferSize: device.limits.maxBufferSize,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     },

@@ -20,6 +20,8 @@ import type { ModelStorage } from './storage.ts';
 
 interface LoadedSet {
   provider: ExecutionProvider;
+  /** Sizes generated at since loading: WebGPU compiles its shaders on the first run at a size. */
+  warmSizes: Set<string>;
   info: LoadedSetInfo;
   index: ModelIndex;
   models: PipelineModels;
@@ -93,7 +95,7 @@ export class InferenceEngine {
         cpuFp16.length ? `${cpuFp16.join(', ')} ${cpuFp16.length > 1 ? 'are' : 'is'} fp16 and run${cpuFp16.length > 1 ? '' : 's'} on the CPU (WASM): this GPU has no shader-f16.` : null,
         ...warnings,
       ].filter((n): n is string => n !== null);
-      this.loaded = { provider, index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
+      this.loaded = { provider, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));
@@ -142,12 +144,15 @@ export class InferenceEngine {
       units.push(plain);
     }
     const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
+    const size = `${params.width}x${params.height}`;
+    control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
     try {
       const result = await generate(loaded.models, { ...params, units }, {
         signal: control.signal,
         controlTensors,
         onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),
       });
+      loaded.warmSizes.add(size);
       return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };
     } catch (err) {
       for (const t of controlTensors) t?.dispose();

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, StoredControlNetInfo } from '../gpu/engine.ts';
 import type { UnetShape } from '../models/set-layout.ts';
 import { EngineError } from '../gpu/errors.ts';
+import { adaptToDevice } from './device-defaults.ts';
 import { fetchJson } from '../models/fetch-file.ts';
 import type { ModelIndex } from '../models/set-source.ts';
 
@@ -14,6 +15,13 @@ export const TINY_SET_URL = `${import.meta.env.BASE_URL}models/tiny-sd15`;
 export const DEFAULT_SET: SetLoad = { name: 'tiny-sd15', options: { source: { kind: 'url', url: TINY_SET_URL } } };
 
 export type EngineStatus = 'starting' | 'ready' | 'crashed';
+
+/** Which graph of the set is loading, and how many are done. */
+export interface LoadProgress {
+  file: string;
+  done: number;
+  total: number;
+}
 
 export interface SetLoad {
   name: string;
@@ -28,7 +36,7 @@ interface EngineState {
   device: DeviceInfo | null;
   message: string | null;
   /** The set being loaded or loaded, with its result. */
-  set: { request: SetLoad; state: 'loading' | 'loaded' | 'failed'; info: LoadedSetInfo | null; progress: string | null; error: string | null } | null;
+  set: { request: SetLoad; state: 'loading' | 'loaded' | 'failed'; info: LoadedSetInfo | null; progress: LoadProgress | null; error: string | null } | null;
   /** The ControlNets units can pick: the loaded set's (or the default set's before a load), then stored ones that fit its UNet. */
   controlnets: string[] | null;
   /** The set's own ControlNets and UNet shape, and the ControlNets stored on their own. */
@@ -92,6 +100,7 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       try {
         const device = await get().engine.deviceInfo();
         set({ device, status: 'ready' });
+        adaptToDevice(device);
       } catch (err) {
         set({ status: 'crashed', message: err instanceof Error ? err.message : String(err) });
       }
@@ -109,7 +118,7 @@ export const useEngineStore = create<EngineState>()((set, get) => {
         .engine.loadModelSet(request.options, {
           onProgress: (p) => {
             const current = get().set;
-            if (current?.request === request) set({ set: { ...current, progress: `${p.stage}${p.file ? ` ${p.file}` : ''} (${p.done}/${p.total})` } });
+            if (current?.request === request) set({ set: { ...current, progress: { file: p.file ?? p.stage, done: p.done, total: p.total } } });
           },
         })
         .then(

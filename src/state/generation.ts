@@ -17,7 +17,7 @@ import { describeSaveError } from './persistence.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
 
 export { InputProblem };
-import type { RunProgress } from './run-slice.ts';
+import type { RunProgress, StepSpeed } from './run-slice.ts';
 
 const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 
@@ -63,7 +63,32 @@ async function unitMaps(units: Unit[], settings: Settings, signal: AbortSignal):
 function progressOf(p: Progress, image: number, images: number, stepTimes: number[]): RunProgress {
   const mean = stepTimes.length ? stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length : null;
   const remaining = p.total - p.done + (images - image) * p.total;
-  return { image, images, step: p.done, steps: p.total, stepMs: p.stepMs ?? null, etaMs: mean === null ? null : remaining * mean, stage: p.stage };
+  const phase = p.stage === 'compiling' ? 'compiling' : 'denoising';
+  const detail = phase === 'compiling' ? 'Compiling GPU shaders (first run only)' : p.done === 0 ? 'Starting' : 'Denoising';
+  return { phase, detail, image, images, step: p.done, steps: p.total, stepMs: p.stepMs ?? null, etaMs: mean === null ? null : remaining * mean };
+}
+
+/** The set, loaded now if need be, with each graph's loading shown as the run's progress. */
+async function loadedSet(images: number) {
+  const stop = useEngineStore.subscribe((s) => {
+    const p = s.set?.state === 'loading' ? s.set.progress : null;
+    if (p) useStudio.getState().setRun({ progress: { phase: 'loading', detail: `Loading ${p.file}`, image: 1, images, step: p.done, steps: p.total, stepMs: null, etaMs: null } });
+  });
+  try {
+    return await useEngineStore.getState().ensureSet();
+  } finally {
+    stop();
+  }
+}
+
+/** Time per step at this size from what was measured here, when a run is expected to take over a minute. */
+export function runEstimate(settings: Settings, speed: StepSpeed | null): string | null {
+  if (!speed) return null;
+  const stepMs = speed.msPerPixelStep * settings.width * settings.height;
+  const totalMs = stepMs * settings.steps * settings.batchCount;
+  if (totalMs < 60_000) return null;
+  const minutes = totalMs / 60_000;
+  return `This run will take about ${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min: ${(stepMs / 1000).toFixed(1)} s per step, from ${(speed.stepMs / 1000).toFixed(1)} s measured at ${speed.width}×${speed.height} on this device.`;
 }
 
 export interface RunOptions {
@@ -75,10 +100,11 @@ export interface RunOptions {
 /** Runs the current settings and units; resolves with how many images finished. */
 export async function runGeneration({ signal, live = false, onImage }: RunOptions): Promise<number> {
   const studio = useStudio.getState();
-  const engineState = useEngineStore.getState();
-  const info = await engineState.ensureSet();
-  const engine = engineState.engine;
   const settings: Settings = live ? { ...studio.settings, ...LIVE_RECIPE, batchCount: 1 } : studio.settings;
+  const estimate = live ? null : runEstimate(settings, studio.speed);
+  if (estimate) studio.setRun({ runMessage: { kind: 'info', text: estimate } });
+  const info = await loadedSet(settings.batchCount);
+  const engine = useEngineStore.getState().engine;
   // Checked over all units so messages use the numbers the panel shows (disabled ones pass).
   // The set's ControlNets and the stored ones that fit it (the engine loads those when a unit uses them).
   checkUnits(studio.units, useEngineStore.getState().controlnets ?? info.capabilities.controlnets);
@@ -103,6 +129,11 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
       },
     );
     finished++;
+    if (stepTimes.length) {
+      // The median: a first run's first step also compiles shaders.
+      const stepMs = [...stepTimes].sort((a, b) => a - b)[Math.floor(stepTimes.length / 2)]!;
+      useStudio.getState().setRun({ speed: { msPerPixelStep: stepMs / (run.width * run.height), stepMs, width: run.width, height: run.height } });
+    }
     onImage?.(response.image, response);
     if (live) continue;
     const parameters = parametersText(run, units, model);

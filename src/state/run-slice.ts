@@ -6,6 +6,13 @@ import type { Skeleton } from '../preprocess/pose.ts';
 import type { StudioState } from './studio-store.ts';
 
 export interface RunProgress {
+  /**
+   * What the run is doing: loading the set's graphs (step/steps count graphs), compiling GPU
+   * shaders before the first step, or denoising (step/steps count steps).
+   */
+  phase: 'loading' | 'compiling' | 'denoising';
+  /** The graph being loaded, or the stage in words. */
+  detail: string;
   /** Which image of the batch, 1-based, and how many. */
   image: number;
   images: number;
@@ -13,7 +20,15 @@ export interface RunProgress {
   steps: number;
   stepMs: number | null;
   etaMs: number | null;
-  stage: string;
+}
+
+/** Measured speed, for the estimate shown before a long run: ms per step per latent-sized pixel. */
+export interface StepSpeed {
+  msPerPixelStep: number;
+  /** Where it was measured, to say so. */
+  stepMs: number;
+  width: number;
+  height: number;
 }
 
 export interface ControlPreview {
@@ -45,7 +60,11 @@ export interface RunSlice {
   inputError: string | null;
   previews: Record<string, ControlPreview>;
   unitErrors: Record<string, string>;
-  setRun(patch: Partial<Pick<RunSlice, 'running' | 'progress' | 'latentPreview' | 'liveImage' | 'live' | 'runMessage' | 'inputError'>>): void;
+  /** The last measured step time, for estimates; null until a run finished a step. */
+  speed: StepSpeed | null;
+  /** Why the studio picked a default for this device (a smaller size on a software GPU), in words. */
+  deviceNote: string | null;
+  setRun(patch: Partial<Pick<RunSlice, 'running' | 'progress' | 'latentPreview' | 'liveImage' | 'live' | 'runMessage' | 'inputError' | 'speed' | 'deviceNote'>>): void;
   setPreview(unitId: string, preview: ControlPreview | null): void;
   setUnitError(unitId: string, message: string | null): void;
 }
@@ -61,6 +80,8 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   inputError: null,
   previews: {},
   unitErrors: {},
+  speed: null,
+  deviceNote: null,
   setRun: (patch) => set(patch),
   setPreview: (unitId, preview) => set((s) => ({ previews: withEntry(s.previews, unitId, preview) })),
   setUnitError: (unitId, message) => set((s) => ({ unitErrors: withEntry(s.unitErrors, unitId, message) })),

@@ -80,6 +80,9 @@ function inputsOf(settings: Settings): string {
 useStudio.subscribe(bumpRevision);
 
 let hydrated: Promise<void> | null = null;
+/** True when hydration found nothing saved: the studio's defaults may still adapt to the device. */
+let freshStudio = false;
+export const isFreshStudio = () => freshStudio;
 
 /**
  * Reads the studio back from IndexedDB (moving an older one-value save into records first),
@@ -91,6 +94,7 @@ export function hydrateStudio(legacy: UseStore = createStore('controlnet-studio'
     const loaded = await studioRecords.load('settings');
     for (const unit of loaded.units) for (const id of imageIdsOf(unit)) storedImages.add(id);
     const saved = loaded.settings;
+    freshStudio = saved === null;
     const byId = new Map(loaded.units.map((u) => [u.id, u]));
     const order = saved?.unitOrder ?? [];
     const units = [...order.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), ...loaded.units.filter((u) => !order.includes(u.id))];

@@ -42,6 +42,7 @@ export class NodeEngine implements Engine {
   async generate(params: EngineGenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
     if (!this.models) throw new EngineError('No model set is loaded. Load one first.');
     this.generations++;
+    control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generate(this.models, params, {
       signal: control.signal,
       onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),

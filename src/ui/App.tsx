@@ -6,6 +6,7 @@ import { connectLiveMode } from '../state/run-controller.ts';
 import { CanvasView } from './CanvasView.tsx';
 import { Gallery } from './Gallery.tsx';
 import { GenerateBar } from './GenerateBar.tsx';
+import { ResultView } from './ResultView.tsx';
 import { GpuStatus } from './GpuStatus.tsx';
 import { SaveStatus } from './SaveStatus.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
@@ -31,7 +32,10 @@ export function App() {
       </aside>
       <main className="studio-centre" aria-label="Canvas area">
         <GenerateBar />
-        <CanvasView />
+        <div className="work-area">
+          <CanvasView />
+          <ResultView />
+        </div>
       </main>
       <aside className="studio-right" aria-label="ControlNet units">
         <UnitsPanel />

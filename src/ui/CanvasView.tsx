@@ -15,11 +15,28 @@ import { useFileBitmap, useRgbaBitmap } from './hooks.ts';
 import { Toolbar } from './Toolbar.tsx';
 import { useCanvasShortcuts } from './shortcuts.ts';
 import { editPose } from '../state/previews.ts';
+import { tryExample } from '../state/examples.ts';
 
 function StrokeLine({ stroke }: { stroke: Stroke }) {
   // A click is a dot: Konva needs two points to draw the round-capped zero-length segment.
   const points = stroke.points.length === 2 ? [...stroke.points, ...stroke.points] : stroke.points;
   return <Line points={points} stroke={stroke.color} strokeWidth={stroke.size} lineCap="round" lineJoin="round" globalCompositeOperation={stroke.kind === 'erase' ? 'destination-out' : 'source-over'} listening={false} perfectDrawEnabled={false} />;
+}
+
+/**
+ * A stroke that starts at the canvas edge and runs over the toolbar or header must not select
+ * their text: while the pointer is down after pressing on the canvas, nothing on the page selects.
+ */
+function startDrawingGesture() {
+  document.getSelection()?.removeAllRanges();
+  document.body.classList.add('drawing');
+  const end = () => {
+    document.body.classList.remove('drawing');
+    window.removeEventListener('pointerup', end);
+    window.removeEventListener('pointercancel', end);
+  };
+  window.addEventListener('pointerup', end);
+  window.addEventListener('pointercancel', end);
 }
 
 export function CanvasView() {
@@ -103,7 +120,10 @@ export function CanvasView() {
         aria-label="Canvas"
         // Focusable, and focused by drawing, so Ctrl+Z after a stroke undoes the stroke (not text in a field).
         tabIndex={0}
-        onPointerDown={(e) => e.currentTarget.focus()}
+        onPointerDown={(e) => {
+          e.currentTarget.focus();
+          startDrawingGesture();
+        }}
         data-tool={tools.tool}
         data-input-revision={inputRevision}
         onDragOver={(e) => e.preventDefault()}
@@ -113,7 +133,12 @@ export function CanvasView() {
           if (file) void uploadImage(file);
         }}
       >
-        {!unit && <p className="canvas-hint">Add a ControlNet unit (right), then draw here or upload an image.</p>}
+        {!unit && (
+          <div className="canvas-hint">
+            <p>Add a ControlNet unit (right), then draw here or upload an image — or try an example:</p>
+            <ExampleButtons />
+          </div>
+        )}
         <Stage width={size.width} height={size.height} onMouseDown={onDown} onMouseMove={onMove} onMouseUp={onUp} onMouseLeave={onUp} onWheel={onWheel}>
           <Layer listening={tools.tool === 'move'}>
             <Group {...docTransform}>
@@ -159,6 +184,15 @@ export function CanvasView() {
         </Stage>
       </div>
     </div>
+  );
+}
+
+export function ExampleButtons() {
+  return (
+    <span className="examples">
+      <button onClick={() => void tryExample('photo-canny')}>Example: picture + Canny</button>
+      <button onClick={() => void tryExample('scribble')}>Example: scribble</button>
+    </span>
   );
 }
 

@@ -4,8 +4,16 @@ import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../state/studio-store.ts';
 import { cancelRun, generateNow } from '../state/run-controller.ts';
 import { usePngUrl } from './hooks.ts';
+import type { RunProgress } from '../state/run-slice.ts';
 
 const seconds = (ms: number | null) => (ms === null ? '…' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+function progressText(p: RunProgress): string {
+  const image = p.images > 1 ? `Image ${p.image} of ${p.images} · ` : '';
+  if (p.phase === 'loading') return `${p.detail} (${p.step} of ${p.steps} graphs)`;
+  if (p.phase === 'compiling') return `${image}${p.detail}…`;
+  return `${image}Step ${p.step} of ${p.steps} · ${seconds(p.stepMs)} per step · ETA ${seconds(p.etaMs)}`;
+}
 
 export function GenerateBar() {
   const { running, progress, runMessage, latentPreview, liveImage, live, liveMode } = useStudio(
@@ -22,15 +30,17 @@ export function GenerateBar() {
         <button onClick={cancelRun} disabled={!running}>
           Cancel
         </button>
-        {progress && (
+        {(running || progress) && (
           <div className="progress">
-            <progress aria-label="Generation progress" max={progress.steps} value={progress.step} aria-valuetext={`Step ${progress.step} of ${progress.steps}`} />
-            <span data-testid="progress-text">
-              {progress.images > 1 && `Image ${progress.image} of ${progress.images} · `}Step {progress.step} of {progress.steps} · {seconds(progress.stepMs)} per step · ETA {seconds(progress.etaMs)}
-            </span>
+            {/* From the first click: indeterminate while preparing and compiling, then graphs loaded or steps done. */}
+            <progress
+              aria-label="Generation progress"
+              {...(progress && progress.phase !== 'compiling' ? { max: progress.steps, value: progress.step } : {})}
+              aria-valuetext={progress ? progressText(progress) : 'Preparing'}
+            />
+            <span data-testid="progress-text">{progress ? progressText(progress) : 'Preparing the control maps…'}</span>
           </div>
         )}
-        {running && !progress && <span role="status">Preparing…</span>}
       </div>
       {runMessage && (
         <p role={runMessage.kind === 'error' ? 'alert' : 'status'} className={runMessage.kind}>

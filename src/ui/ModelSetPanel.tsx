@@ -63,7 +63,7 @@ export function ModelSetPanel() {
         {/* webkitdirectory is not in React's typings; the attribute is what Chromium reads. */}
         <input type="file" aria-label="Load model folder" onChange={onFolder} disabled={busy} {...{ webkitdirectory: '' }} />
       </label>
-      {busy && <p role="status">Loading {set.request.name}{set.progress ? `: ${set.progress}` : '…'}</p>}
+      {busy && <p role="status">Loading {set.request.name}{set.progress ? `: loading ${set.progress.file} (${set.progress.done}/${set.progress.total})` : '…'}</p>}
       {pickError && <p role="alert">{pickError}</p>}
       {set?.state === 'failed' && <p role="alert">{set.error}</p>}
       {set?.state === 'loaded' && set.info && (

@@ -9,6 +9,15 @@ import { NumberField } from './NumberField.tsx';
 
 const MAX_SEED = 4294967295;
 
+function DeviceNote() {
+  const note = useStudio((s) => s.deviceNote);
+  return note ? (
+    <p className="notice" role="note" aria-label="Device note">
+      {note}
+    </p>
+  ) : null;
+}
+
 export function SettingsPanel() {
   const settings = useStudio((s) => s.settings);
   const setSettings = useStudio((s) => s.setSettings);
@@ -37,6 +46,7 @@ export function SettingsPanel() {
         <NumberField label="Width" value={settings.width} min={SIZE_STEP} max={MAX_SIZE} step={SIZE_STEP} normalise={snapSize} onCommit={(width) => setSettings({ width })} />
         <NumberField label="Height" value={settings.height} min={SIZE_STEP} max={MAX_SIZE} step={SIZE_STEP} normalise={snapSize} onCommit={(height) => setSettings({ height })} />
       </div>
+      <DeviceNote />
       <NumberField label="Batch count" value={settings.batchCount} min={1} max={100} normalise={(v) => Math.round(clamp(v, 1, 100))} onCommit={(batchCount) => setSettings({ batchCount })} />
       <label className="check">
         <input type="checkbox" aria-label="Live mode" checked={settings.liveMode} onChange={(e) => setSettings({ liveMode: e.target.checked })} />
