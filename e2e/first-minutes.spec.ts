@@ -55,7 +55,7 @@ test('a newcomer on a software GPU: fitted defaults, one-click example, progress
   for (const [name, value] of [['Width', '512'], ['Height', '512'], ['Steps', '30']] as const) await page.getByRole('spinbutton', { name }).fill(value);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('status').filter({ hasText: /^This run will take about [\d.]+ min: [\d.]+ s per step, from [\d.]+ s measured at 64×64 on this device\.$/ })).toBeVisible();
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: /^Cancelled/ })).toBeVisible({ timeout: 60_000 });
 });
 

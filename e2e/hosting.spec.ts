@@ -39,7 +39,8 @@ test('on a static host without headers, the service worker makes the page cross-
     const port = (server.address() as { port: number }).port;
     const response = await page.goto(`http://127.0.0.1:${port}/`);
     expect(response!.headers()['cross-origin-embedder-policy']).toBeUndefined();
-    await expect.poll(() => page.evaluate(() => globalThis.crossOriginIsolated), { timeout: 20_000 }).toBe(true);
+    // The service worker reloads the page once it controls it; a poll that lands mid-reload reads false.
+    await expect.poll(() => page.evaluate(() => globalThis.crossOriginIsolated).catch(() => false), { timeout: 20_000 }).toBe(true);
     await expect(page.getByTestId('adapter')).toBeVisible();
     expect(await page.evaluate(() => globalThis.controlnetStudio.engine.deviceInfo().then((d) => d.crossOriginIsolated))).toBe(true);
   } finally {

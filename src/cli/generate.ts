@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<string> {
     init: values.init ? { image: fitToSize(hwc3(readPng(values.init)), width, height, resizeMode), strength: numberOf('strength', values.strength) } : undefined,
   };
   const { models } = await loadModelSet(folderSource(values.models), {
-    createSession: nodeSession,
+    createSession: nodeSession(),
     ops: nodeOps(),
     controlnets: [...new Set(controls.map((c) => c.model))],
   });

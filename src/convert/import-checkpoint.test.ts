@@ -68,7 +68,7 @@ describe('importing checkpoints', () => {
     expect(Math.max(...(await caseErrors(join(s.root, 'controlnets/my-canny'), referenceCases().find((c) => c.name === 'controlnet')!, 'model.onnx')))).toBeLessThanOrEqual(1e-4);
 
     const { models, capabilities } = await loadModelSet(storeSource(s.sets, base.id), {
-      createSession: nodeSession,
+      createSession: nodeSession(),
       ops: nodeOps(),
       controlnets: ['my-canny'],
       storedControlnets: [{ name: 'my-canny', source: storeSource(s.controlnets, 'my-canny') }],
@@ -99,7 +99,7 @@ describe('importing checkpoints', () => {
   it('a set that lacks a part, or a ControlNet it does not have, is named in the error', async () => {
     const s = stores();
     const base = await importCheckpoint({ kind: 'files', files: await files('single-file/model.safetensors') }, s, { name: 'tiny', precision: 'fp32', overrides: { textHeads: 2 }, clipVocab });
-    const load = (controlnets: string[]) => loadModelSet(folderSource(join(s.root, 'models', base.id)), { createSession: nodeSession, ops: nodeOps(), controlnets });
+    const load = (controlnets: string[]) => loadModelSet(folderSource(join(s.root, 'models', base.id)), { createSession: nodeSession(), ops: nodeOps(), controlnets });
     await expect(load(['nosuch'])).rejects.toThrow('There is no ControlNet named nosuch; this set has none.');
     await s.sets.remove(`${base.id}/text_encoder`);
     await expect(load([])).rejects.toThrow(/The set has no text_encoder\/model.onnx, which every set needs\. It has unet\/model.onnx, vae_decoder\/model.onnx, vae_encoder\/model.onnx\./);

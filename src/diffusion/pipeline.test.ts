@@ -35,7 +35,7 @@ const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
 const diff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
 beforeAll(async () => {
-  ({ models } = await loadModelSet(folderSource('public/models/tiny-sd15'), { createSession: nodeSession, ops: nodeOps() }));
+  ({ models } = await loadModelSet(folderSource('public/models/tiny-sd15'), { createSession: nodeSession(), ops: nodeOps() }));
 });
 
 describe('SD 1.5 pipeline on the tiny set', () => {

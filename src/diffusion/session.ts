@@ -48,6 +48,16 @@ export interface TensorOps {
   promptContext(hidden: DeviceTensor, weights: Float32Array, rows: number[][]): Promise<DeviceTensor>;
 }
 
+/** Counts GPU→CPU copies, so the pipeline can report them per step (every runtime records into one). */
+export class ReadbackCounter {
+  count = 0;
+  bytes = 0;
+  record(bytes: number) {
+    this.count++;
+    this.bytes += bytes;
+  }
+}
+
 /** Per-session timing, for the stats every generation reports. */
 export class SessionTimer {
   readonly ms = new Map<string, number>();

@@ -4,10 +4,11 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelLoadError } from './errors.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
-import type { DeviceTensor, Feed, Session } from '../diffusion/session.ts';
+import { ReadbackCounter, type DeviceTensor, type Feed, type Session } from '../diffusion/session.ts';
 import type { ExecutionProvider } from '../models/unet-variant.ts';
 
 export type { ExecutionProvider };
+export { ReadbackCounter };
 
 /** One row per provider: what onnxruntime-web is told, and where outputs live. */
 const PROVIDERS: Record<ExecutionProvider, { ep: string; outputLocation: 'gpu-buffer' | 'cpu' }> = {
@@ -15,15 +16,6 @@ const PROVIDERS: Record<ExecutionProvider, { ep: string; outputLocation: 'gpu-bu
   wasm: { ep: 'wasm', outputLocation: 'cpu' },
 };
 
-/** Counts GPU→CPU copies, so the pipeline can report them per step. */
-export class ReadbackCounter {
-  count = 0;
-  bytes = 0;
-  record(bytes: number) {
-    this.count++;
-    this.bytes += bytes;
-  }
-}
 
 let configured = false;
 /** The worker's one GPUDevice, handed to every WebGPU session (not owned here). */

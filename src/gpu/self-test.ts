@@ -12,12 +12,13 @@ import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../diffusion/float16.ts';
 import { elementCount, maxAbsDiff, type TensorData, type ValueMeta } from '../diffusion/tensor.ts';
 
-/** Concrete dims for the tiny set's symbolic names: batch, height, width and height/N. */
+/** Concrete dims for the builder's symbolic names: batch, height, width, height/N and the prompt's sequence (one 77-token chunk). */
 export function resolveDims(meta: ValueMeta, latent: number): number[] {
   return meta.shape.map((d) => {
     if (typeof d === 'number') return d;
     if (d === 'batch' || d === 'timestep_batch') return 1;
     if (d === 'height' || d === 'width') return latent;
+    if (d === 'sequence') return 77;
     const m = /^(?:height|width)\/(\d+)$/.exec(d);
     if (m) return latent / Number(m[1]);
     throw new Error(`${meta.name}: unknown dimension "${d}"`);

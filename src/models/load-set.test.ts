@@ -14,7 +14,7 @@ import { RandomWeights } from '../convert/weights.ts';
 import { writeGraphs } from '../convert/write-set.ts';
 import { folderStore } from '../cli/fs-store.ts';
 
-const load = (dir: string) => loadModelSet(folderSource(dir), { createSession: nodeSession, ops: nodeOps() });
+const load = (dir: string) => loadModelSet(folderSource(dir), { createSession: nodeSession(), ops: nodeOps() });
 const params = { prompt: 'a house', negativePrompt: '', steps: 3, cfgScale: 5, seed: 3, width: 64, height: 64, sampler: 'ddim' as const, units: [] };
 
 describe('model sets', () => {
@@ -39,7 +39,7 @@ describe('model sets', () => {
 
   it('loads the fp16 UNet variant (WASM/CPU runs fp16 graphs) and generates', async () => {
     const { models, capabilities } = await loadModelSet(folderSource('public/models/tiny-sd15'), {
-      createSession: nodeSession,
+      createSession: nodeSession(),
       ops: nodeOps(),
       unetFile: 'unet/model_fp16.onnx',
     });

@@ -22,7 +22,7 @@ const copy = () => {
   cpSync('public/models/tiny-sd15', dir, { recursive: true });
   return dir;
 };
-const load = (dir: string) => loadModelSet(folderSource(dir), { createSession: nodeSession, ops: nodeOps() });
+const load = (dir: string) => loadModelSet(folderSource(dir), { createSession: nodeSession(), ops: nodeOps() });
 const params = { prompt: 'a house', negativePrompt: '', steps: 2, cfgScale: 1, seed: 3, width: 64, height: 64, sampler: 'ddim' as const, units: [] };
 const hint = { data: new Uint8ClampedArray(64 * 64 * 4).fill(255), width: 64, height: 64 };
 

@@ -29,7 +29,7 @@ export class NodeEngine implements Engine {
     const source = folderSource(options.source.url);
     const index = await readModelIndex(source);
     const { models, capabilities } = await loadModelSet(source, {
-      createSession: nodeSession,
+      createSession: nodeSession(),
       ops: nodeOps(),
       controlnets: options.controlnets,
       onProgress: (done, total, file) => control.onProgress?.({ stage: 'loading', file, done, total }),
