@@ -6,7 +6,7 @@ import { EngineClient } from './gpu/client.ts';
 import { useEngineStore } from './state/engine-store.ts';
 import { hydrateStudio } from './state/studio-store.ts';
 import { decodeImageFile } from './canvas/image-file.ts';
-import { ensureCrossOriginIsolation } from './coi.ts';
+import { ensureCrossOriginIsolation } from './ui/coi.ts';
 
 // On a host without COOP/COEP headers, a service worker adds them (one reload); nothing else starts until then.
 if ((await ensureCrossOriginIsolation()) === 'reloading') await new Promise(() => {});

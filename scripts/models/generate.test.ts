@@ -80,16 +80,21 @@ describe('tiny model set', () => {
     expect(out.trim()).toBe(`ok ${graphs().length}`);
   }, 120_000);
 
-  it('uses the op types real SD 1.5 exports use', () => {
-    const ops = (rel: string) => new Set(onnxProto.onnx.ModelProto.decode(readFileSync(modelPath(rel))).graph!.node!.map((n) => n.opType!));
-    const unet = ops('unet/model.onnx');
-    for (const op of ['Conv', 'InstanceNormalization', 'LayerNormalization', 'MatMul', 'Softmax', 'Resize', 'Concat', 'Gemm', 'Erf', 'Sigmoid', 'Split', 'Sin', 'Cos']) {
-      expect(unet, op).toContain(op);
+  it("uses real SD 1.5 exports' op types, with onnxruntime's fused attention and skip-LayerNorm in the UNet, ControlNets and VAE", () => {
+    const ops = (rel: string) => new Set(onnxProto.onnx.ModelProto.decode(readFileSync(modelPath(rel))).graph!.node!.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType!)));
+    for (const graph of ['unet/model.onnx', 'controlnet/canny/model.onnx']) {
+      const ops_ = ops(graph);
+      for (const op of ['Conv', 'InstanceNormalization', 'LayerNormalization', 'MatMul', 'Resize', 'Concat', 'Gemm', 'Erf', 'Sigmoid', 'Split', 'Sin', 'Cos', 'com.microsoft.MultiHeadAttention', 'com.microsoft.SkipLayerNormalization']) {
+        if (graph.startsWith('controlnet') && (op === 'Resize' || op === 'Concat')) continue; // the encoder half: no upsampling
+        expect(ops_, `${graph}: ${op}`).toContain(op);
+      }
+      expect(ops_, graph).not.toContain('Softmax');
     }
     const text = ops('text_encoder/model.onnx');
+    // CLIP's causal mask has no place in MultiHeadAttention: the text encoder keeps Softmax attention.
     for (const op of ['Gather', 'LayerNormalization', 'Softmax', 'ArgMax', 'Sigmoid']) expect(text, op).toContain(op);
     const vae = ops('vae_decoder/model.onnx');
-    for (const op of ['Conv', 'InstanceNormalization', 'Resize', 'Softmax']) expect(vae, op).toContain(op);
+    for (const op of ['Conv', 'InstanceNormalization', 'Resize', 'com.microsoft.MultiHeadAttention']) expect(vae, op).toContain(op);
   });
 
   it("matches the UNet's 13 residual inputs to each ControlNet's 13 outputs, in name order and shape", async () => {

@@ -1,7 +1,8 @@
 // Neural-network building blocks for SD 1.5's modules, with diffusers' parameter names.
-// Each emits the ONNX ops torch.onnx.export produces for the same module (GroupNorm as
+// Unfused, each emits the ops torch.onnx.export produces for the same module (GroupNorm as
 // Reshape + InstanceNormalization, SiLU as x·sigmoid(x), GELU through Erf, attention as
-// MatMul + Softmax), so the graphs compute what the original code computes.
+// MatMul + Softmax). Fused (ModelGraph.fused), attention is one MultiHeadAttention kernel and a
+// transformer block's residual adds ride in SkipLayerNormalization; the numbers are the same.
 import type { ModelGraph } from './model-graph.ts';
 
 export interface ConvOptions {
@@ -23,10 +24,15 @@ export function conv2d(g: ModelGraph, x: string, name: string, cin: number, cout
 
 /** nn.Linear `name` on the last axis of a [..., in] tensor: MatMul with the transposed weight, + bias. */
 export function linear(g: ModelGraph, x: string, name: string, inDim: number, outDim: number, opts: { bias?: boolean; gain?: number } = {}): string {
+  const { product, bias } = linearParts(g, x, name, inDim, outDim, opts);
+  return bias ? g.op1('Add', [product, bias]) : product;
+}
+
+/** nn.Linear's MatMul and its bias apart, for a fused op that adds the bias itself. */
+function linearParts(g: ModelGraph, x: string, name: string, inDim: number, outDim: number, opts: { bias?: boolean; gain?: number } = {}): { product: string; bias: string | null } {
   const w = g.param(`${name}.weight`, [outDim, inDim], { kind: 'fan-in', fanIn: inDim, gain: opts.gain }, { transpose: true });
-  const y = g.op1('MatMul', [x, w]);
-  if (opts.bias === false) return y;
-  return g.op1('Add', [y, g.param(`${name}.bias`, [outDim], { kind: 'normal', std: 0.02 })]);
+  const product = g.op1('MatMul', [x, w]);
+  return { product, bias: opts.bias === false ? null : g.param(`${name}.bias`, [outDim], { kind: 'normal', std: 0.02 }) };
 }
 
 /** nn.Linear `name` on a 2-D [N, in] tensor: torch exports this as Gemm, which takes the weight as stored. */
@@ -63,9 +69,26 @@ export function groupNorm(g: ModelGraph, x: string, name: string, channels: numb
 }
 
 export function layerNorm(g: ModelGraph, x: string, name: string, dim: number, eps = 1e-5): string {
-  const gamma = g.param(`${name}.weight`, [dim], { kind: 'gamma' });
-  const beta = g.param(`${name}.bias`, [dim], { kind: 'normal', std: 0.05 });
+  const [gamma, beta] = layerNormParams(g, name, dim);
   return g.op1('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: eps } });
+}
+
+function layerNormParams(g: ModelGraph, name: string, dim: number): [string, string] {
+  return [g.param(`${name}.weight`, [dim], { kind: 'gamma' }), g.param(`${name}.bias`, [dim], { kind: 'normal', std: 0.05 })];
+}
+
+/**
+ * The residual stream of a transformer block: sum = x + bias + skip, and LayerNorm `name` of it.
+ * Fused, one SkipLayerNormalization kernel gives both (its fourth output is the sum).
+ */
+function addAndNorm(g: ModelGraph, x: { product: string; bias: string | null }, skip: string, name: string, dim: number): { sum: string; normed: string } {
+  if (!g.fused) {
+    const sum = g.op1('Add', [x.bias ? g.op1('Add', [x.product, x.bias]) : x.product, skip]);
+    return { sum, normed: layerNorm(g, sum, name, dim) };
+  }
+  const [gamma, beta] = layerNormParams(g, name, dim);
+  const [normed, , , sum] = g.msOp('SkipLayerNormalization', [x.product, skip, gamma, beta, x.bias ?? ''], { epsilon: { float: 1e-5 } }, 4) as [string, string, string, string];
+  return { sum, normed };
 }
 
 /** Projection names: diffusers' Attention (to_q … to_out.0) or CLIP's (q_proj … out_proj). */
@@ -91,23 +114,42 @@ export function attention(
   dims: { dim: number; contextDim: number; heads: number },
   opts: { qkvBias?: boolean; mask?: string; names?: AttentionNames } = {},
 ): string {
+  const { product, bias } = attentionParts(g, x, context, name, dims, opts);
+  return bias ? g.op1('Add', [product, bias]) : product;
+}
+
+/** Attention up to its output projection's MatMul; the projection's bias is left to the caller. */
+function attentionParts(
+  g: ModelGraph,
+  x: string,
+  context: string,
+  name: string | null,
+  dims: { dim: number; contextDim: number; heads: number },
+  opts: { qkvBias?: boolean; mask?: string; names?: AttentionNames } = {},
+): { product: string; bias: string | null } {
   const { dim, contextDim, heads } = dims;
   const n = opts.names ?? DIFFUSERS_ATTENTION;
-  const headDim = dim / heads;
   const bias = opts.qkvBias ?? false;
   const body = () => {
-    const split = (t: string) => g.op1('Transpose', [g.op1('Reshape', [t, g.int64Const([0, 0, heads, headDim])])], { perm: [0, 2, 1, 3] });
-    const q = split(linear(g, x, n.q, dim, dim, { bias }));
-    const k = split(linear(g, context, n.k, contextDim, dim, { bias }));
-    const v = split(linear(g, context, n.v, contextDim, dim, { bias }));
-    const kT = g.op1('Transpose', [k], { perm: [0, 1, 3, 2] });
-    let scores = g.op1('Mul', [g.op1('MatMul', [q, kT]), g.floatConst([1 / Math.sqrt(headDim)])]);
-    if (opts.mask) scores = g.op1('Add', [scores, opts.mask]);
-    const probs = g.op1('Softmax', [scores], { axis: -1 });
-    const merged = g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), g.int64Const([0, 0, dim])]);
-    return linear(g, merged, n.out, dim, dim);
+    const q = linear(g, x, n.q, dim, dim, { bias });
+    const k = linear(g, context, n.k, contextDim, dim, { bias });
+    const v = linear(g, context, n.v, contextDim, dim, { bias });
+    // MultiHeadAttention has no additive mask of CLIP's kind; the masked text encoder runs once per image anyway.
+    const merged = g.fused && !opts.mask ? g.msOp('MultiHeadAttention', [q, k, v], { num_heads: heads })[0]! : scaledDotProduct(g, q, k, v, dim, heads, opts.mask);
+    return linearParts(g, merged, n.out, dim, dim);
   };
   return name === null ? body() : g.scope(name, body);
+}
+
+/** softmax(q·kᵀ/√d + mask)·v per head, op by op, as torch.onnx exports it. */
+function scaledDotProduct(g: ModelGraph, q: string, k: string, v: string, dim: number, heads: number, mask?: string): string {
+  const headDim = dim / heads;
+  const split = (t: string) => g.op1('Transpose', [g.op1('Reshape', [t, g.int64Const([0, 0, heads, headDim])])], { perm: [0, 2, 1, 3] });
+  const kT = g.op1('Transpose', [split(k)], { perm: [0, 1, 3, 2] });
+  let scores = g.op1('Mul', [g.op1('MatMul', [split(q), kT]), g.floatConst([1 / Math.sqrt(headDim)])]);
+  if (mask) scores = g.op1('Add', [scores, mask]);
+  const probs = g.op1('Softmax', [scores], { axis: -1 });
+  return g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [probs, split(v)])], { perm: [0, 2, 1, 3] }), g.int64Const([0, 0, dim])]);
 }
 
 export interface ResnetOptions {
@@ -160,9 +202,9 @@ export function spatialTransformer(g: ModelGraph, x: string, context: string, na
     for (let b = 0; b < opts.depth; b++) {
       h = g.scope(`transformer_blocks.${b}`, () => {
         const selfIn = layerNorm(g, h, 'norm1', channels);
-        let t = g.op1('Add', [attention(g, selfIn, selfIn, 'attn1', dims), h]);
-        t = g.op1('Add', [attention(g, layerNorm(g, t, 'norm2', channels), context, 'attn2', { ...dims, contextDim: opts.contextDim }), t]);
-        return g.op1('Add', [gegluFeedForward(g, layerNorm(g, t, 'norm3', channels), channels), t]);
+        const afterSelf = addAndNorm(g, attentionParts(g, selfIn, selfIn, 'attn1', dims), h, 'norm2', channels);
+        const afterCross = addAndNorm(g, attentionParts(g, afterSelf.normed, context, 'attn2', { ...dims, contextDim: opts.contextDim }), afterSelf.sum, 'norm3', channels);
+        return g.op1('Add', [gegluFeedForward(g, afterCross.normed, channels), afterCross.sum]);
       });
     }
     const out = opts.projection === 'conv' ? conv2d(g, fromTokens(g, h, x), 'proj_out', channels, channels, 1) : fromTokens(g, linear(g, h, 'proj_out', channels, channels), x);

@@ -2,7 +2,7 @@
 // parameters by their diffusers name and shape ("down_blocks.0.resnets.1.conv1.weight",
 // [320, 320, 3, 3]). The bytes stream in afterwards from a weight source — a checkpoint, or a
 // seeded generator that uses the `init` hint — one tensor at a time (write-graph.ts).
-import { GraphBuilder, type FloatType } from '../models/onnx-graph.ts';
+import { GraphBuilder, type ElemType, type FloatType } from '../models/onnx-graph.ts';
 
 /** How a seeded generator fills a parameter (a checkpoint ignores it). */
 export type Init =
@@ -27,11 +27,46 @@ export interface ParamRequest {
   graphDims: number[];
 }
 
+/**
+ * How a graph is written. `fused` (the default) uses onnxruntime's fused kernels, which both
+ * its WebGPU and CPU EPs register (com.microsoft MultiHeadAttention and SkipLayerNormalization):
+ * the UNet then needs about a third fewer kernels per run. Unfused is torch.onnx's op-by-op
+ * pattern, kept for the benchmark's side-by-side measurement.
+ */
+export interface GraphOptions {
+  fused?: boolean;
+  /**
+   * Values for symbolic input/output dims ("batch", "height", …; "height/8" follows "height"),
+   * for runtimes that can't override free dimensions (onnxruntime-node): static shapes let
+   * onnxruntime fold every Shape op and plan memory once.
+   */
+  fixedDims?: Record<string, number>;
+}
+
 export class ModelGraph extends GraphBuilder {
   readonly params: ParamRequest[] = [];
+  readonly fused: boolean;
+  private readonly fixedDims: Record<string, number>;
 
-  constructor(name: string, dtype: FloatType) {
+  constructor(name: string, dtype: FloatType, options: GraphOptions = {}) {
     super(name, dtype);
+    this.fused = options.fused ?? true;
+    this.fixedDims = options.fixedDims ?? {};
+  }
+
+  override input(name: string, type: ElemType, shape: (number | string)[] | null): string {
+    return super.input(name, type, shape && shape.map((d) => this.fixDim(d)));
+  }
+
+  override output(tensor: string, name: string, type: ElemType, shape: (number | string)[] | null): string {
+    return super.output(tensor, name, type, shape && shape.map((d) => this.fixDim(d)));
+  }
+
+  private fixDim(d: number | string): number | string {
+    if (typeof d === 'number') return d;
+    const [base, divisor] = d.split('/');
+    const value = this.fixedDims[base!];
+    return value === undefined ? d : value / Number(divisor ?? 1);
   }
 
   /** Declares the parameter `base` under the current scope; returns the initializer's name. */

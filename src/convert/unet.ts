@@ -5,7 +5,7 @@ import type { FloatType } from '../models/onnx-graph.ts';
 import { residualLayout, residualInputName, residualOutputName } from '../diffusion/residuals.ts';
 import type { ControlNetArch, UnetArch } from './architecture.ts';
 import { conv2d, downsample, gemm, groupNorm, resnetBlock, silu, spatialTransformer, upsample } from './layers.ts';
-import { ModelGraph } from './model-graph.ts';
+import { ModelGraph, type GraphOptions } from './model-graph.ts';
 
 type Dim = number | string;
 /** UNet ResNets and the output norm use GroupNorm eps 1e-5 (diffusers' norm_eps); transformers use 1e-6. */
@@ -81,8 +81,8 @@ function commonInputs(g: ModelGraph, arch: UnetArch) {
 }
 
 /** `withResiduals: false` gives a plain UNet, as exports made without ControlNet support are. */
-export function buildUnet(arch: UnetArch, dtype: FloatType, withResiduals = true): ModelGraph {
-  const g = new ModelGraph('unet', dtype);
+export function buildUnet(arch: UnetArch, dtype: FloatType, withResiduals = true, options: GraphOptions = {}): ModelGraph {
+  const g = new ModelGraph('unet', dtype, options);
   const { sample, timestep, context } = commonInputs(g, arch);
   const shapes = residualShapes(arch);
   const residuals = withResiduals ? shapes.map((shape, i) => g.input(residualInputName(i), dtype, shape)) : [];
@@ -131,8 +131,8 @@ function hintEncoder(g: ModelGraph, cond: string, arch: ControlNetArch, zeroInit
 }
 
 /** `zeroInit`: the seeded weights of a freshly initialised ControlNet (exactly-zero zero convolutions). */
-export function buildControlNet(arch: ControlNetArch, dtype: FloatType, zeroInit = false): ModelGraph {
-  const g = new ModelGraph('controlnet', dtype);
+export function buildControlNet(arch: ControlNetArch, dtype: FloatType, zeroInit = false, options: GraphOptions = {}): ModelGraph {
+  const g = new ModelGraph('controlnet', dtype, options);
   const { sample, timestep, context } = commonInputs(g, arch);
   const cond = g.input('controlnet_cond', dtype, ['batch', 3, 'image_height', 'image_width']);
   const scaleInput = g.input('conditioning_scale', 'float32', []);

@@ -4,7 +4,7 @@
 // its activations overflow fp16.
 import type { VaeArch } from './architecture.ts';
 import { conv2d, downsample, groupNorm, resnetBlock, silu, upsample, vaeAttention } from './layers.ts';
-import { ModelGraph } from './model-graph.ts';
+import { ModelGraph, type GraphOptions } from './model-graph.ts';
 
 /** Every GroupNorm in the VAE uses eps 1e-6. */
 const EPS = 1e-6;
@@ -18,8 +18,8 @@ function midBlock(g: ModelGraph, h: string, channels: number, groups: number): s
   });
 }
 
-export function buildVaeDecoder(arch: VaeArch): ModelGraph {
-  const g = new ModelGraph('vae_decoder', 'float32');
+export function buildVaeDecoder(arch: VaeArch, options: GraphOptions = {}): ModelGraph {
+  const g = new ModelGraph('vae_decoder', 'float32', options);
   const c = arch.blockChannels;
   const levels = c.length;
   const latent = g.input('latent_sample', 'float32', ['batch', arch.latentChannels, 'latent_height', 'latent_width']);

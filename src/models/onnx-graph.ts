@@ -22,6 +22,8 @@ const DATA_TYPE: Record<ElemType, number> = {
 // and Gelu do not: those are decomposed the way torch.onnx exports them.
 export const OPSET = 17;
 export const IR_VERSION = 8;
+/** onnxruntime's contrib ops (MultiHeadAttention, SkipLayerNormalization): kernels on its CPU and WebGPU EPs. */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
 
 type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
@@ -33,6 +35,8 @@ export class GraphBuilder {
   private counter = 0;
   private scopes: string[] = [];
   private constCache = new Map<string, string>();
+  /** Whether a node uses onnxruntime's com.microsoft domain (the model then imports it). */
+  private usesMicrosoftDomain = false;
 
   constructor(
     readonly name: string,
@@ -71,11 +75,17 @@ export class GraphBuilder {
     return name;
   }
 
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputCount = 1): string[] {
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputCount = 1, domain = ''): string[] {
     const name = this.uniqueName(opType);
     const output = Array.from({ length: outputCount }, (_, i) => `${name}_out${i}`);
-    this.nodes.push({ opType, name, input: inputs, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({ opType, name, input: inputs, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)), ...(domain ? { domain } : {}) });
+    if (domain === MICROSOFT_DOMAIN) this.usesMicrosoftDomain = true;
     return output;
+  }
+
+  /** An onnxruntime contrib op (com.microsoft domain); '' skips an optional input. */
+  msOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputCount = 1): string[] {
+    return this.op(opType, inputs, attrs, outputCount, MICROSOFT_DOMAIN);
   }
 
   op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
@@ -130,7 +140,7 @@ export class GraphBuilder {
   toBytes(docString: string): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...(this.usesMicrosoftDomain ? [{ domain: MICROSOFT_DOMAIN, version: 1 }] : [])],
       producerName: 'controlnet-studio graph builder',
       producerVersion: '1',
       docString,
