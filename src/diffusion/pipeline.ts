@@ -1,8 +1,11 @@
 // Stable Diffusion 1.5 txt2img / img2img with any number of ControlNet units, written
 // as the algorithm's numbered steps (after diffusers' StableDiffusionControlNetPipeline).
-// Text embeddings, control images, residuals and UNet outputs stay on the device; the
-// only copy back per step is the guided noise prediction the scheduler needs.
+// Everything between sessions stays on the device: text embeddings, control images, residuals,
+// the guided noise prediction and the scheduler's step (weighted sums, device-stepper.ts), so
+// the denoising loop reads nothing back unless the latent preview is on.
 import type { ClipTokenizer } from './tokenizer.ts';
+import { DeviceStepper } from './device-stepper.ts';
+import { PreviewPacer } from './preview-pacer.ts';
 import type { ControlNetContract, TextEncoderContract, UnetContract, VaeContract } from './contract.ts';
 import { checkRunDims, timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
@@ -14,7 +17,7 @@ import { SD15_RESIDUAL_DOWNSCALE } from './residuals.ts';
 import { createScheduler, type SchedulerName } from './schedulers/index.ts';
 import type { Scheduler } from './schedulers/types.ts';
 import type { DeviceTensor, Feed, ResidualSource, Session, TensorOps } from './session.ts';
-import type { TensorData } from './tensor.ts';
+import type { TensorData, TensorType } from './tensor.ts';
 
 export const LATENT_SCALE = 0.18215;
 
@@ -41,6 +44,8 @@ export interface GenerateParams {
   sampler: SchedulerName;
   units: ControlUnit[];
   init?: { image: RgbaImage; strength: number };
+  /** Read the latents back for a preview, at most every few steps (PreviewPacer); off: no readback in the loop. */
+  latentPreview?: boolean;
 }
 
 export interface StepReport {
@@ -48,8 +53,8 @@ export interface StepReport {
   total: number;
   timestep: number;
   ms: number;
-  /** The latents after this step, for previews. */
-  latents: Float32Array;
+  /** The latents after this step, when the preview read them back this step. */
+  latents: Float32Array | null;
   readbacks: number;
   readbackBytes: number;
 }
@@ -89,6 +94,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
   // 0. Check the request against the loaded set.
   checkParams(models, params);
   const run = new PipelineRun(control.signal);
+  let state: LatentState | null = null;
   try {
     // 1. Encode the prompt (and the negative prompt, for classifier-free guidance).
     const prompt = await encodePrompt(models, params, run);
@@ -96,20 +102,30 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     // 2. Each unit's control map goes to the device once; it is reused at every step.
     const hints = await prepareControl(models, params, run, control.controlTensors ?? []);
     // 3. Timesteps and the initial latents (img2img starts part-way, from the encoded image).
-    const state = await prepareLatents(models, params, run);
+    state = await prepareLatents(models, params, run);
 
     // 4. Denoising loop: ControlNets, UNet, guidance and the scheduler's step, per timestep.
     const steps: Omit<StepReport, 'latents'>[] = [];
+    const pacer = new PreviewPacer();
     let skipped = 0;
     for (let i = 0; i < state.timesteps.length; i++) {
       run.checkCancel();
       const [t0, rb0, rbBytes0] = [performance.now(), run.readbacks, run.readbackBytes];
-      const step = await denoiseStep(models, params, run, { prompt, hints, state, i });
-      state.latents = step.latents;
-      skipped += step.skippedUnits;
-      const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, ms: performance.now() - t0, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
+      skipped += await denoiseStep(models, params, run, { prompt, hints, state, i });
+      const ms = performance.now() - t0;
+      const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, ms, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
+      let latents: Float32Array | null = null;
+      if (params.latentPreview && pacer.due()) {
+        const r0 = performance.now();
+        latents = asFloat32(await run.read(state.latents));
+        pacer.record(performance.now() - r0, ms);
+        report.readbacks++;
+        report.readbackBytes += latents.byteLength;
+        // The step's time includes its preview read: that is what the person waits for.
+        report.ms = performance.now() - t0;
+      }
       steps.push(report);
-      control.onStep?.({ ...report, latents: state.latents });
+      control.onStep?.({ ...report, latents });
     }
     run.checkCancel();
 
@@ -128,6 +144,8 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
       },
     };
   } finally {
+    state?.latents.dispose();
+    state?.stepper.dispose();
     run.dispose();
   }
 }
@@ -203,7 +221,9 @@ interface LatentState {
   scheduler: Scheduler;
   timesteps: number[];
   generator: TorchGenerator;
-  latents: Float32Array;
+  /** float32 [1, 4, h, w] on the device; replaced at every step. */
+  latents: DeviceTensor;
+  stepper: DeviceStepper;
   /** Zero residuals for steps where no unit runs (a ControlNet-ready UNet's residual inputs are required); made once. */
   zeros: DeviceTensor[] | null;
 }
@@ -227,7 +247,8 @@ async function prepareLatents(models: PipelineModels, params: GenerateParams, ru
   } else {
     latents = generator.randn(dims).map((v) => v * scheduler.initNoiseSigma);
   }
-  return { scheduler, timesteps, generator, latents, zeros: null };
+  const device = await models.ops.upload({ type: 'float32', dims, data: latents });
+  return { scheduler, timesteps, generator, latents: device, stepper: new DeviceStepper(models.ops), zeros: null };
 }
 
 const latentDims = (params: GenerateParams) => [1, 4, params.height / 8, params.width / 8];
@@ -245,21 +266,26 @@ async function zeroResiduals(models: PipelineModels, run: PipelineRun, state: La
   return state.zeros;
 }
 
-/** One denoising step at timesteps[i]: the latents after it, and how many units sat it out. */
+/** One denoising step at timesteps[i], on the device: the state's latents move on; returns how many units sat it out. */
 async function denoiseStep(
   models: PipelineModels,
   params: GenerateParams,
   run: PipelineRun,
   ctx: { prompt: PromptEmbeddings; hints: UnitHint[]; state: LatentState; i: number },
-): Promise<{ latents: Float32Array; skippedUnits: number }> {
+): Promise<number> {
   const { unet, ops } = models;
   const { prompt, hints, state, i } = ctx;
   const batch = params.cfgScale > 1 ? 2 : 1;
   const [h, w] = [params.height / 8, params.width / 8];
   const t = state.timesteps[i]!;
-  const scaled = state.scheduler.scaleModelInput(state.latents, t);
-  const modelInput = batch === 2 ? concatBatch(scaled, scaled) : scaled;
   const temps: DeviceTensor[] = [];
+  // The scaled latents as each graph takes them: batch 2 for CFG (1 for a cond-only ControlNet), in its precision.
+  const inputs = new Map<string, Promise<DeviceTensor>>();
+  const modelInput = (b: number, type: TensorType) => {
+    const key = `${b}-${type}`;
+    if (!inputs.has(key)) inputs.set(key, run.timer.time('model input', () => ops.modelInput(state.latents, state.scheduler.inputScale(t), b, type)).then((x) => (temps.push(x), x)));
+    return inputs.get(key)!;
+  };
   try {
     // a. ControlNets: every unit active at this step runs; their residuals are summed on the device.
     const sources: ResidualSource[] = [];
@@ -272,7 +298,7 @@ async function denoiseStep(
       const c = hint.cn.contract;
       const b = hint.condOnly ? 1 : batch;
       const feeds: Record<string, Feed> = {
-        [c.sample]: latentFeed(hint.condOnly ? scaled : modelInput, [b, 4, h, w], c.dtype),
+        [c.sample]: await modelInput(b, c.dtype),
         [c.timestep.name]: timestepFeed(c.timestep, t, b),
         [c.context]: await prompt.as(hint.condOnly ? prompt.condContext : prompt.context, c.dtype),
         [c.cond]: hint.tensor,
@@ -294,7 +320,7 @@ async function denoiseStep(
 
     // b. UNet noise prediction for both halves in one batch, then guidance on the device.
     const unetOut = await run.run(unet.session, {
-      [unet.contract.sample]: latentFeed(modelInput, [batch, 4, h, w], unet.contract.dtype),
+      [unet.contract.sample]: await modelInput(batch, unet.contract.dtype),
       [unet.contract.timestep.name]: timestepFeed(unet.contract.timestep, t, batch),
       [unet.contract.context]: await prompt.as(prompt.context, unet.contract.dtype),
       ...residualFeeds,
@@ -302,26 +328,34 @@ async function denoiseStep(
     const prediction = unetOut[unet.contract.output]!;
     temps.push(prediction);
     if (i === 0) checkRunDims(unet.session.label, 'unet', unet.contract.output, prediction.dims, [batch, 4, h, w]);
-    const guided = batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction;
-    if (batch === 2) temps.push(guided);
-    const eps = asFloat32(await run.read(guided));
-    if (!eps.every(Number.isFinite)) throw new Error(`The UNet produced NaN or infinite values at step ${i + 1} (often fp16 overflow). Try the fp32 UNet or another sampler.`);
+    const guided =
+      batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction.type === 'float32' ? null : await ops.cast(prediction, 'float32');
+    const eps = guided ?? prediction;
+    if (guided) temps.push(guided);
 
-    // c. Scheduler step on the CPU (math only); ancestral samplers draw from the same stream.
-    const latents = state.scheduler.step(eps, t, state.latents, () => state.generator.randn(latentDims(params)));
-    return { latents, skippedUnits };
+    // c. The scheduler's step as weighted sums on the device; ancestral samplers draw from the same stream.
+    const plan = state.scheduler.plan(t);
+    const noise = () => ops.upload({ type: 'float32', dims: latentDims(params), data: state.generator.randn(latentDims(params)) });
+    state.latents = await run.timer.time('scheduler step', () => state.stepper.step(plan, state.latents, eps, noise));
+    // The stepper took the old latents and the prediction over.
+    temps.splice(temps.indexOf(eps), 1);
+    return skippedUnits;
   } finally {
     for (const tensor of temps) tensor.dispose();
   }
 }
 
-async function decode(models: PipelineModels, params: GenerateParams, run: PipelineRun, latents: Float32Array): Promise<RgbaImage> {
+async function decode(models: PipelineModels, params: GenerateParams, run: PipelineRun, latents: DeviceTensor): Promise<RgbaImage> {
   const dec = models.vaeDecoder;
-  const out = await run.run(dec.session, { [dec.contract.input]: latentFeed(latents.map((v) => v / LATENT_SCALE), latentDims(params), dec.contract.dtype) });
+  const input = await models.ops.modelInput(latents, 1 / LATENT_SCALE, 1, dec.contract.dtype);
+  const out = await run.run(dec.session, { [dec.contract.input]: input }).finally(() => input.dispose());
   try {
     const image = out[dec.contract.output]!;
     checkRunDims(dec.session.label, 'vae_decoder', dec.contract.output, image.dims, [1, 3, params.height, params.width]);
-    return tensorToImage(asFloat32(await run.read(image)), params.width, params.height);
+    const pixels = asFloat32(await run.read(image));
+    // The first values the loop reads: where fp16 overflowed, NaN has flowed through to here.
+    if (!pixels.every(Number.isFinite)) throw new Error('The image came out as NaN or infinite values (usually an fp16 UNet overflowing). Try the fp32 UNet or another sampler.');
+    return tensorToImage(pixels, params.width, params.height);
   } finally {
     for (const tensor of Object.values(out)) tensor.dispose();
   }
@@ -355,9 +389,4 @@ async function encodeImage(models: PipelineModels, image: RgbaImage, run: Pipeli
   return latent.slice(0, size).map((v) => v * LATENT_SCALE);
 }
 
-function concatBatch(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
+

@@ -39,6 +39,10 @@ export interface TensorOps {
   sumResiduals(sources: ResidualSource[], type: TensorType, batch: number): Promise<DeviceTensor[]>;
   /** The same values as another float type (fp32 text embeddings for an fp16 UNet). */
   cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor>;
+  /** Σ_k coefficients[k]·tensors[k] (float32 tensors of one shape): a scheduler step's weighted sum. */
+  weightedSum(tensors: DeviceTensor[], coefficients: number[]): Promise<DeviceTensor>;
+  /** float32 [1, 4, h, w] latents × scale, repeated `batch` times along the batch axis, as `type`. */
+  modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType): Promise<DeviceTensor>;
   /** uncond + g·(cond − uncond) from a batch-2 prediction, as float32 batch 1. */
   guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor>;
   /**

@@ -150,7 +150,7 @@ export class InferenceEngine {
       const result = await generate(loaded.models, { ...params, units }, {
         signal: control.signal,
         controlTensors,
-        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),
+        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
       });
       loaded.warmSizes.add(size);
       return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };

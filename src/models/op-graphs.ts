@@ -80,6 +80,28 @@ export function promptContextGraph(inType: TensorType): Uint8Array {
   return g.toBytes('A1111 prompt weighting');
 }
 
+/** Σ_k c[k]·x{k} in float32: a scheduler step's weighted sum (coefficients are fed per step). */
+export function weightedSumGraph(count: number): Uint8Array {
+  const g = builder('weighted_sum');
+  const c = g.input('c', 'float32', [count]);
+  let sum: string | null = null;
+  for (let k = 0; k < count; k++) {
+    const term = g.op1('Mul', [g.input(`x${k}`, 'float32', null), g.op1('Gather', [c, g.int64Const([k], [])], { axis: 0 })]);
+    sum = sum === null ? term : g.op1('Add', [sum, term]);
+  }
+  g.output(sum!, 'y', 'float32', null);
+  return g.toBytes('weighted sum of scheduler tensors');
+}
+
+/** The model's input from the float32 latents: scaled, repeated `batch` times (CFG), as `outType`. */
+export function modelInputGraph(batch: number, outType: FloatType): Uint8Array {
+  const g = builder('model_input');
+  const scaled = g.op1('Mul', [g.input('latents', 'float32', [1, 4, 'height', 'width']), g.input('scale', 'float32', [])]);
+  const repeated = batch === 1 ? scaled : g.op1('Concat', Array.from({ length: batch }, () => scaled), { axis: 0 });
+  g.output(castTo(g, repeated, 'float32', outType), 'sample', outType, [batch, 4, 'height', 'width']);
+  return g.toBytes('model input');
+}
+
 export type SessionFactory = (bytes: Uint8Array, label: string) => Promise<Session>;
 
 /** TensorOps on op-graph sessions, made once per shape of the problem and reused. */
@@ -131,6 +153,18 @@ export class GraphTensorOps implements TensorOps {
       rows: { type: 'int64', dims: [1], data: BigInt64Array.of(BigInt(rows.length)) },
     });
     return out.context!;
+  }
+
+  async weightedSum(tensors: DeviceTensor[], coefficients: number[]): Promise<DeviceTensor> {
+    const s = await this.session(`weighted-sum-${tensors.length}`, () => weightedSumGraph(tensors.length));
+    const feeds: Record<string, DeviceTensor | TensorData> = { c: { type: 'float32', dims: [coefficients.length], data: Float32Array.from(coefficients) } };
+    tensors.forEach((t, k) => (feeds[`x${k}`] = t));
+    return (await s.run(feeds)).y!;
+  }
+
+  async modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType): Promise<DeviceTensor> {
+    const s = await this.session(`model-input-${batch}-${type}`, () => modelInputGraph(batch, type as FloatType));
+    return (await s.run({ latents, scale: { type: 'float32', dims: [], data: Float32Array.of(scale) } })).sample!;
   }
 
   async guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor> {

@@ -119,7 +119,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     const run = { ...settings, seed: (settings.seed + i) >>> 0 };
     const stepTimes: number[] = [];
     const response = await engine.generate(
-      { prompt: run.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits },
+      { prompt: run.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview },
       {
         signal,
         onProgress: (p) => {

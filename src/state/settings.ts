@@ -13,6 +13,8 @@ export interface Settings {
   height: number;
   batchCount: number;
   liveMode: boolean;
+  /** Show the latents while denoising (read back every few steps; off, the loop reads nothing back). */
+  latentPreview: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: Settings = {
   height: 512,
   batchCount: 1,
   liveMode: false,
+  latentPreview: true,
 };
 
 /** Live mode's few-step recipe: LCM, 4 steps, no classifier-free guidance (LCM's usual CFG of 1). */

@@ -8,7 +8,7 @@ import { imageIdsOf, storedUnit } from './persistence.ts';
 import { createGallerySlice, type GallerySlice } from './gallery-slice.ts';
 import { createRunSlice, type RunSlice } from './run-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
-import type { GalleryItem, Settings } from './settings.ts';
+import { DEFAULT_SETTINGS, type GalleryItem, type Settings } from './settings.ts';
 import { studioRecords, type SettingsRecord } from './studio-records.ts';
 import { createUnitsSlice, type UnitsSlice } from './units-slice.ts';
 import type { Unit } from './units.ts';
@@ -73,7 +73,7 @@ function bumpRevision(s: StudioState, prev: StudioState): void {
 
 /** The settings a live run depends on (toggling live mode itself does not count). */
 function inputsOf(settings: Settings): string {
-  const { liveMode: _live, batchCount: _batch, ...rest } = settings;
+  const { liveMode: _live, batchCount: _batch, latentPreview: _preview, ...rest } = settings;
   return JSON.stringify(rest);
 }
 
@@ -99,7 +99,7 @@ export function hydrateStudio(legacy: UseStore = createStore('controlnet-studio'
     const order = saved?.unitOrder ?? [];
     const units = [...order.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), ...loaded.units.filter((u) => !order.includes(u.id))];
     useStudio.setState({
-      ...(saved ? { settings: saved.settings, tools: saved.tools, overlayOpacity: saved.overlayOpacity, customSets: saved.customSets, selectedUnitId: saved.selectedUnitId } : {}),
+      ...(saved ? { settings: { ...DEFAULT_SETTINGS, ...saved.settings }, tools: saved.tools, overlayOpacity: saved.overlayOpacity, customSets: saved.customSets, selectedUnitId: saved.selectedUnitId } : {}),
       units,
       gallery: loaded.gallery,
     });

@@ -45,7 +45,7 @@ export class NodeEngine implements Engine {
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generate(this.models, params, {
       signal: control.signal,
-      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: latentPreview(s.latents, params.width / 8, params.height / 8) }),
+      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
     });
     return { ...result, gpuHints: 0, gpuReadbacks: { count: 0, bytes: 0 } };
   }

@@ -52,6 +52,10 @@ export function SettingsPanel() {
         <input type="checkbox" aria-label="Live mode" checked={settings.liveMode} onChange={(e) => setSettings({ liveMode: e.target.checked })} />
         Live mode <small>(LCM, 4 steps, while you draw)</small>
       </label>
+      <label className="check">
+        <input type="checkbox" aria-label="Latent preview" checked={settings.latentPreview} onChange={(e) => setSettings({ latentPreview: e.target.checked })} />
+        Latent preview <small>(off: no GPU readback while denoising)</small>
+      </label>
       <ModelSetPanel />
       <ModelManager />
     </div>

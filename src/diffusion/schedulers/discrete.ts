@@ -1,6 +1,7 @@
 // Shared pieces of the ᾱ-space schedulers (DDIM, PNDM, LCM): "leading" timestep spacing
 // and forward noising.
 import { alphasCumprod, resolveConfig, type SchedulerConfig } from './config.ts';
+import { PlannedScheduler, type Term } from './types.ts';
 
 /** diffusers' "leading" spacing: multiples of ⌊T/n⌋, descending, plus steps_offset. */
 export function leadingTimesteps(config: SchedulerConfig, n: number): number[] {
@@ -15,17 +16,32 @@ export function addNoiseAt(cumprod: Float32Array, clean: Float32Array, noise: Fl
   return Float32Array.from(clean, (x, i) => sa * x + sb * noise[i]!);
 }
 
-/** x_0 and ε from the model output, for epsilon or v-prediction models. */
-export function predictX0AndEps(config: SchedulerConfig, out: Float32Array, x: Float32Array, alphaProd: number): { x0: Float32Array; eps: Float32Array } {
+/** x_0 and ε as weighted sums of the sample and the model output, for ε- or v-prediction models. */
+export function x0AndEpsTerms(config: SchedulerConfig, alphaProd: number): { x0: Term[]; eps: Term[] } {
   const [sa, sb] = [Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd)];
   if (config.prediction_type === 'v_prediction') {
-    return { x0: Float32Array.from(x, (v, i) => sa * v - sb * out[i]!), eps: Float32Array.from(x, (v, i) => sa * out[i]! + sb * v) };
+    return {
+      x0: [
+        [sa, 'x'],
+        [-sb, 'out'],
+      ],
+      eps: [
+        [sb, 'x'],
+        [sa, 'out'],
+      ],
+    };
   }
-  return { x0: Float32Array.from(x, (v, i) => (v - sb * out[i]!) / sa), eps: out };
+  return {
+    x0: [
+      [1 / sa, 'x'],
+      [-sb / sa, 'out'],
+    ],
+    eps: [[1, 'out']],
+  };
 }
 
 /** What DDIM, PNDM and LCM share: the config, ᾱ by training step, ᾱ before step 0, no input scaling. */
-export abstract class AlphaScheduler {
+export abstract class AlphaScheduler extends PlannedScheduler {
   readonly config: SchedulerConfig;
   protected readonly cumprod: Float32Array;
   /** ᾱ "before" t = 0: 1 with set_alpha_to_one, else ᾱ_0. */
@@ -35,6 +51,7 @@ export abstract class AlphaScheduler {
   readonly initNoiseSigma = 1;
 
   constructor(raw: Record<string, unknown>) {
+    super();
     this.config = resolveConfig(raw);
     this.cumprod = alphasCumprod(this.config);
     this.finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.cumprod[0]!;
@@ -42,10 +59,6 @@ export abstract class AlphaScheduler {
 
   protected alphaAt(t: number): number {
     return t >= 0 ? this.cumprod[t]! : this.finalAlphaCumprod;
-  }
-
-  scaleModelInput(x: Float32Array): Float32Array {
-    return x;
   }
 
   addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {

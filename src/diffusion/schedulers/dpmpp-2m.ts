@@ -4,7 +4,8 @@
 import { alphasCumprod, interpAtTimesteps, resolveConfig, trainingSigmas, type SchedulerConfig } from './config.ts';
 import { addNoiseAt } from './discrete.ts';
 import { karrasSigmas, sigmaToT, spacedTimesteps, stepIndexOf } from './sigma-schedule.ts';
-import type { Scheduler } from './types.ts';
+import { combine, only } from './terms.ts';
+import { PlannedScheduler, type StepPlan, type Term } from './types.ts';
 
 const f = Math.fround;
 
@@ -18,19 +19,21 @@ const lambda = (sigma: number) => {
   return Math.log(a) - Math.log(s);
 };
 
-export class DpmppTwoMScheduler implements Scheduler {
+export class DpmppTwoMScheduler extends PlannedScheduler {
   readonly config: SchedulerConfig;
   private readonly cumprod: Float32Array;
   timesteps: number[] = [];
   sigmas: number[] = [];
   readonly initNoiseSigma = 1;
   private stepIndex = 0;
-  private previousX0: Float32Array | null = null;
+  /** Steps taken since setTimesteps: the first is first order (there is no previous x0 yet). */
+  private taken = 0;
 
   constructor(
     raw: Record<string, unknown>,
     private readonly karras: boolean,
   ) {
+    super();
     this.config = resolveConfig(raw);
     this.cumprod = alphasCumprod(this.config);
   }
@@ -52,43 +55,45 @@ export class DpmppTwoMScheduler implements Scheduler {
     }
     this.sigmas = [...sigmas.map(f), 0];
     this.stepIndex = 0;
-    this.previousX0 = null;
+    this.taken = 0;
+    this.resetKept();
   }
 
-  scaleModelInput(x: Float32Array): Float32Array {
-    return x;
+  protected get label() {
+    return this.karras ? 'DPM++ 2M Karras' : 'DPM++ 2M';
   }
 
-  step(out: Float32Array, t: number, x: Float32Array): Float32Array {
+  plan(t: number): StepPlan {
     const i = stepIndexOf(this.timesteps, t, this.stepIndex);
     const [sigmaS, sigmaT] = [this.sigmas[i]!, this.sigmas[i + 1]!];
     const [alphaS, sS] = alphaSigma(sigmaS);
-    const x0 =
+    const x0: Term[] =
       this.config.prediction_type === 'v_prediction'
-        ? Float32Array.from(x, (v, k) => alphaS * v - sS * out[k]!)
-        : Float32Array.from(x, (v, k) => (v - sS * out[k]!) / alphaS);
-
+        ? [
+            [alphaS, 'x'],
+            [-sS, 'out'],
+          ]
+        : [
+            [1 / alphaS, 'x'],
+            [-sS / alphaS, 'out'],
+          ];
     const [alphaT, sT] = alphaSigma(sigmaT);
     const h = lambda(sigmaT) - lambda(sigmaS);
     const expm = alphaT * (Math.exp(-h) - 1);
     const ratio = sT / sS;
     const isLast = i === this.timesteps.length - 1;
-    let next: Float32Array;
-    if (this.previousX0 === null || isLast) {
+    let next: Term[];
+    if (this.taken === 0 || isLast) {
       // First order (DPM-Solver++ 1): the first step, and the final step to σ = 0.
-      next = Float32Array.from(x, (v, k) => ratio * v - expm * x0[k]!);
+      next = combine([ratio, only('x')], [-expm, only('x0')]);
     } else {
-      const h0 = lambda(sigmaS) - lambda(this.sigmas[i - 1]!);
-      const r0 = h0 / h;
-      const prev = this.previousX0;
-      next = Float32Array.from(x, (v, k) => {
-        const d1 = (x0[k]! - prev[k]!) / r0;
-        return ratio * v - expm * x0[k]! - 0.5 * expm * d1;
-      });
+      // − expm·x0 − ½·expm·(x0 − x0_prev)/r0
+      const r0 = (lambda(sigmaS) - lambda(this.sigmas[i - 1]!)) / h;
+      next = combine([ratio, only('x')], [-expm - (0.5 * expm) / r0, only('x0')], [(0.5 * expm) / r0, only('previousX0')]);
     }
-    this.previousX0 = x0;
     this.stepIndex = i + 1;
-    return next;
+    this.taken++;
+    return { compute: [{ name: 'x0', terms: x0 }, { name: 'next', terms: next }], next: 'next', keep: { previousX0: 'x0' }, noise: false };
   }
 
   addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {

@@ -1,13 +1,15 @@
 // Latent Consistency Model multistep sampling (diffusers' LCMScheduler): each step
 // predicts the denoised sample through the consistency boundary condition, then
 // re-noises it to the next timestep (with fresh noise, except after the last step).
-import { AlphaScheduler, predictX0AndEps } from './discrete.ts';
+import { AlphaScheduler, x0AndEpsTerms } from './discrete.ts';
 import { stepIndexOf } from './sigma-schedule.ts';
-import { drawNoise, type Scheduler, type StepNoise } from './types.ts';
+import { combine, only } from './terms.ts';
+import type { StepPlan } from './types.ts';
 
 const SIGMA_DATA = 0.5;
 
-export class LcmScheduler extends AlphaScheduler implements Scheduler {
+export class LcmScheduler extends AlphaScheduler {
+  protected readonly label = 'LCM';
   private readonly originalSteps: number;
   private readonly timestepScaling: number;
   private stepIndex = 0;
@@ -25,23 +27,21 @@ export class LcmScheduler extends AlphaScheduler implements Scheduler {
     if (n > origin.length) throw new Error(`LCM can take at most ${origin.length} steps.`);
     this.timesteps = Array.from({ length: n }, (_, i) => origin[Math.floor((i * origin.length) / n)]!);
     this.stepIndex = 0;
+    this.resetKept();
   }
 
-  step(out: Float32Array, t: number, x: Float32Array, noise?: StepNoise): Float32Array {
+  plan(t: number): StepPlan {
     const i = stepIndexOf(this.timesteps, t, this.stepIndex);
     const isLast = i === this.timesteps.length - 1;
     const prevT = isLast ? t : this.timesteps[i + 1]!;
     this.stepIndex = i + 1;
-    const alphaProd = this.cumprod[t]!;
     const alphaPrev = this.alphaAt(prevT);
     const scaled = t * this.timestepScaling;
     const cSkip = SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2);
     const cOut = scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2);
-    const { x0 } = predictX0AndEps(this.config, out, x, alphaProd);
-    const denoised = Float32Array.from(x0, (v, i) => cOut * v + cSkip * x[i]!);
-    if (isLast) return denoised;
-    const z = drawNoise(noise, 'LCM');
-    const [sa, sb] = [Math.sqrt(alphaPrev), Math.sqrt(1 - alphaPrev)];
-    return Float32Array.from(denoised, (v, i) => sa * v + sb * z[i]!);
+    const denoised = combine([cOut, x0AndEpsTerms(this.config, this.cumprod[t]!).x0], [cSkip, only('x')]);
+    // Re-noised to the next timestep, except after the last step.
+    if (isLast) return { compute: [{ name: 'next', terms: denoised }], next: 'next', keep: {}, noise: false };
+    return { compute: [{ name: 'next', terms: combine([Math.sqrt(alphaPrev), denoised], [Math.sqrt(1 - alphaPrev), only('noise')]) }], next: 'next', keep: {}, noise: true };
   }
 }

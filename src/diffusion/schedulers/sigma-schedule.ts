@@ -47,12 +47,6 @@ export function sigmaToT(sigma: number, logSigmas: Float64Array): number {
   return (1 - w) * low + w * (low + 1);
 }
 
-/** x / √(σ² + 1): the k-diffusion input scaling. */
-export function scaleBySigma(x: Float32Array, sigma: number): Float32Array {
-  const s = 1 / Math.sqrt(sigma * sigma + 1);
-  return Float32Array.from(x, (v) => v * s);
-}
-
 /**
  * Which step a timestep is, for schedulers that are called with t: the current step when it is
  * that timestep (a schedule may repeat one, as diffusers' _init_step_index allows for), else its first match.
