@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../test-tools.ts';
 export interface BenchBrowser {
   page: Page;
   url: string;
+
   close(): Promise<void>;
 }
 

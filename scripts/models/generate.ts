@@ -10,6 +10,7 @@ import { FULLSIZE, TINY, type GeneratedSet } from '../../src/convert/presets.ts'
 import { controlNetSetGraph, pipelineGraphs, pipelineIndex, SD15_SCHEDULER_CONFIG, TOKENIZER_CONFIG, unetShape } from '../../src/convert/set-graphs.ts';
 import { buildUnet } from '../../src/convert/unet.ts';
 import { RandomWeights } from '../../src/convert/weights.ts';
+import type { GraphOptions } from '../../src/convert/model-graph.ts';
 import { writeGraphs, type SetGraph } from '../../src/convert/write-set.ts';
 import { UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
@@ -24,7 +25,8 @@ function writeJson(path: string, value: unknown) {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-export async function generateSet(spec: GeneratedSet, outDir: string, log = console.log): Promise<Record<string, number>> {
+/** `options`: how graphs are written (the GPU benchmark also writes an unfused set). */
+export async function generateSet(spec: GeneratedSet, outDir: string, log = console.log, options: GraphOptions = {}): Promise<Record<string, number>> {
   rmSync(outDir, { recursive: true, force: true });
   const tokenizer = trainTokenizer(256);
   const tokenCount = Object.keys(tokenizer.vocab).length;
@@ -34,9 +36,9 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
 
   // Seeds per graph keep each graph's weights stable when another graph changes.
   const graphs: SetGraph[] = [
-    ...pipelineGraphs(arch, 'float32', { text: new RandomWeights(7), unet: new RandomWeights(1), vae: new RandomWeights(11), vaeEncoder: new RandomWeights(13) }),
-    ...(spec.fp16Unet ? [{ path: UNET_FP16_VARIANT, graph: buildUnet(arch.unet, 'float16'), source: new RandomWeights(1) }] : []),
-    ...spec.controlnets.map((c) => controlNetSetGraph(c.name, cnArch, 'float32', new RandomWeights(c.seed), c.zeroInit)),
+    ...pipelineGraphs(arch, 'float32', { text: new RandomWeights(7), unet: new RandomWeights(1), vae: new RandomWeights(11), vaeEncoder: new RandomWeights(13) }, options),
+    ...(spec.fp16Unet ? [{ path: UNET_FP16_VARIANT, graph: buildUnet(arch.unet, 'float16', true, options), source: new RandomWeights(1) }] : []),
+    ...spec.controlnets.map((c) => controlNetSetGraph(c.name, cnArch, 'float32', new RandomWeights(c.seed), c.zeroInit, undefined, options)),
   ];
   if (spec === TINY) {
     // Preprocessor models live beside the set (the real ones are separate downloads).

@@ -8,6 +8,7 @@ import { buildTextEncoder } from './text-encoder.ts';
 import { buildControlNet, buildUnet } from './unet.ts';
 import { buildVaeDecoder, buildVaeEncoder } from './vae.ts';
 import type { WeightSource } from './weights.ts';
+import type { GraphOptions } from './model-graph.ts';
 import type { SetGraph } from './write-set.ts';
 
 export interface PipelineSources {
@@ -19,17 +20,17 @@ export interface PipelineSources {
 }
 
 /** Text encoder and UNet in `precision`; the VAE always in fp32 (see vae.ts). */
-export function pipelineGraphs(arch: SetArch, precision: FloatType, sources: PipelineSources): SetGraph[] {
+export function pipelineGraphs(arch: SetArch, precision: FloatType, sources: PipelineSources, options: GraphOptions = {}): SetGraph[] {
   return [
     { path: TEXT_ENCODER, graph: buildTextEncoder(arch.text, precision), source: sources.text },
-    { path: UNET, graph: buildUnet(arch.unet, precision), source: sources.unet },
-    { path: VAE_DECODER, graph: buildVaeDecoder(arch.vae), source: sources.vae },
+    { path: UNET, graph: buildUnet(arch.unet, precision, true, options), source: sources.unet },
+    { path: VAE_DECODER, graph: buildVaeDecoder(arch.vae, options), source: sources.vae },
     { path: VAE_ENCODER, graph: buildVaeEncoder(arch.vae), source: sources.vaeEncoder ?? sources.vae },
   ];
 }
 
-export function controlNetSetGraph(name: string, arch: ControlNetArch, precision: FloatType, source: WeightSource, zeroInit = false, path = controlnetGraph(name)): SetGraph {
-  return { path, graph: buildControlNet(arch, precision, zeroInit), source };
+export function controlNetSetGraph(name: string, arch: ControlNetArch, precision: FloatType, source: WeightSource, zeroInit = false, path = controlnetGraph(name), options: GraphOptions = {}): SetGraph {
+  return { path, graph: buildControlNet(arch, precision, zeroInit, options), source };
 }
 
 export const unetShape = (unet: UnetArch): UnetShape => ({ block_channels: unet.blockChannels, layers_per_block: unet.layersPerBlock, context_dim: unet.contextDim });
