@@ -1,5 +1,5 @@
 // Canny on the GPU, in the same integer arithmetic as canny.ts (the CPU reference):
-// sobel → non-maximum suppression → hysteresis (repeated until nothing changes) → output.
+// sobel → non-maximum suppression → hysteresis (tile by tile in workgroup memory) → output.
 
 struct Params {
   width: u32,
@@ -84,24 +84,53 @@ fn suppress(@builtin(global_invocation_id) id: vec3<u32>) {
   atomicStore(&state[i], s);
 }
 
-// One propagation pass: a weak pixel next to a strong one becomes strong. Updates are
-// monotonic (0 → 2), so passes may run in any order and converge to the DFS result.
+// Hysteresis, one 16×16 tile per workgroup: the tile and a one-pixel halo are loaded into
+// workgroup memory, strong edges grow through the tile's weak pixels there until the tile
+// stops changing, and only then is the tile written back. A chain that leaves the tile
+// continues in the neighbouring tile's next dispatch (which sees it in its halo), so the host
+// repeats dispatches until one changes nothing. Updates are monotonic (0 → 2), so tiles may
+// run in any order and converge to the CPU's depth-first result.
+const TILE: u32 = 16u;
+const SPAN: u32 = 18u; // TILE + a halo pixel on each side
+var<workgroup> tile: array<atomic<u32>, 324>; // SPAN²
+var<workgroup> tileGrew: atomic<u32>;
+var<workgroup> again: u32;
+
 @compute @workgroup_size(16, 16)
-fn grow(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.width || id.y >= params.height) { return; }
-  let i = id.y * params.width + id.x;
-  if (atomicLoad(&state[i]) != 0u) { return; }
-  for (var dy = -1; dy <= 1; dy++) {
-    for (var dx = -1; dx <= 1; dx++) {
-      let nx = i32(id.x) + dx;
-      let ny = i32(id.y) + dy;
-      if (nx < 0 || ny < 0 || nx >= i32(params.width) || ny >= i32(params.height)) { continue; }
-      if (atomicLoad(&state[u32(ny) * params.width + u32(nx)]) == 2u) {
-        atomicStore(&state[i], 2u);
-        atomicAdd(&changed, 1u);
-        return;
+fn grow_tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let origin = vec2<i32>(i32(wid.x * TILE) - 1, i32(wid.y * TILE) - 1);
+  for (var k = li; k < SPAN * SPAN; k += TILE * TILE) {
+    let p = origin + vec2<i32>(i32(k % SPAN), i32(k / SPAN));
+    var s = 1u; // outside the image: never an edge
+    if (p.x >= 0 && p.y >= 0 && p.x < i32(params.width) && p.y < i32(params.height)) {
+      s = atomicLoad(&state[u32(p.y) * params.width + u32(p.x)]);
+    }
+    atomicStore(&tile[k], s);
+  }
+  workgroupBarrier(); // the whole tile is loaded before anyone reads it
+  let me = (lid.y + 1u) * SPAN + lid.x + 1u;
+  let inside = wid.x * TILE + lid.x < params.width && wid.y * TILE + lid.y < params.height;
+  let before = atomicLoad(&tile[me]);
+  loop {
+    if (li == 0u) { atomicStore(&tileGrew, 0u); }
+    workgroupBarrier();
+    if (inside && atomicLoad(&tile[me]) == 0u) {
+      for (var dy = 0u; dy < 3u; dy++) {
+        for (var dx = 0u; dx < 3u; dx++) {
+          if (atomicLoad(&tile[me + dy * SPAN + dx - SPAN - 1u]) == 2u) {
+            atomicStore(&tile[me], 2u);
+            atomicStore(&tileGrew, 1u);
+          }
+        }
       }
     }
+    workgroupBarrier();
+    if (li == 0u) { again = atomicLoad(&tileGrew); }
+    if (workgroupUniformLoad(&again) == 0u) { break; }
+  }
+  if (inside && before == 0u && atomicLoad(&tile[me]) == 2u) {
+    atomicStore(&state[(wid.y * TILE + lid.y) * params.width + wid.x * TILE + lid.x], 2u);
+    atomicAdd(&changed, 1u);
   }
 }
 

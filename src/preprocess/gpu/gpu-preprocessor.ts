@@ -6,14 +6,19 @@ import { cannyThresholds, TG22, type CannyImage, type CannyOptions } from '../ca
 import type { DepthMap, NormalOptions } from '../normal.ts';
 
 const WG = 16;
-/** Hysteresis passes per submission before checking whether anything still changes. */
-const PASSES_PER_CHECK = 32;
+/**
+ * Tile dispatches per submission before checking whether anything still changes. Each one
+ * finishes hysteresis inside every 16×16 tile; only chains that cross tiles need more.
+ */
+const TILE_PASSES_PER_CHECK = 4;
 
 export class GpuPreprocessor {
-  private cannyKernels: Kernels<'sobel' | 'suppress' | 'grow' | 'finish' | 'to_control'> | null = null;
+  private cannyKernels: Kernels<'sobel' | 'suppress' | 'grow_tile' | 'finish' | 'to_control'> | null = null;
   private normalKernels: Kernels<'reduce_partial' | 'reduce_total' | 'normal'> | null = null;
   /** GPU→CPU copies made, for the stats. */
   readbacks = 0;
+  /** Changed-flag reads the last Canny's hysteresis needed (one per batch of tile passes). */
+  hysteresisChecks = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -69,7 +74,7 @@ export class GpuPreprocessor {
   private async runCanny(image: CannyImage, opts: CannyOptions, controlBatch: number | null): Promise<Uint8Array | GPUBuffer> {
     const { width, height } = image;
     const n = width * height;
-    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow', 'finish', 'to_control'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { TG22 });
+    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish', 'to_control'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { TG22 });
     const { low, high } = cannyThresholds(opts);
     const ch = image.channels ?? 4;
     // Pack to RGBA8 words (grey goes in the red byte).
@@ -103,12 +108,15 @@ export class GpuPreprocessor {
       dispatch(pass, 'suppress');
       pass.end();
       this.device.queue.submit([enc.finish()]);
-      // Hysteresis: grow strong edges into weak neighbours until a whole batch of passes changes nothing.
+      // Hysteresis: tile passes until a whole batch of them changes nothing.
+      this.hysteresisChecks = 0;
       for (;;) {
+        // Each batch that changes anything makes at least one pixel strong, so n batches is a hard bound.
+        if (++this.hysteresisChecks > n) throw new Error('GPU Canny: hysteresis did not converge (a GPU driver fault). Use the CPU path.');
         enc = this.device.createCommandEncoder();
         enc.clearBuffer(changed);
         pass = enc.beginComputePass();
-        for (let i = 0; i < PASSES_PER_CHECK; i++) dispatch(pass, 'grow');
+        for (let i = 0; i < TILE_PASSES_PER_CHECK; i++) dispatch(pass, 'grow_tile');
         pass.end();
         this.device.queue.submit([enc.finish()]);
         if (new Uint32Array(await this.read(changed, 4))[0] === 0) break;
