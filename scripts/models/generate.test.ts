@@ -120,7 +120,7 @@ describe('tiny model set', () => {
     expect(context!.dims).toEqual([batch, 77, TINY.arch.text.hidden]);
 
     const sample = tensor('float32', [batch, 4, lh, lw], (i) => Math.sin(i));
-    const timestep = tensor('int64', [1], () => 500);
+    const timestep = tensor('float32', [1], () => 500);
     const cond = tensor('float32', [batch, 3, height, width], (i) => (i % 13) / 13);
     const scale = new ort.Tensor('float32', Float32Array.from([1]), []);
     const cn = await ort.InferenceSession.create(modelPath('controlnet/canny/model.onnx'));
@@ -145,7 +145,7 @@ describe('tiny model set', () => {
   it('has a zero-init ControlNet whose residuals are exactly zero, and non-zero, distinct canny/scribble nets', async () => {
     const feeds = {
       sample: tensor('float32', [1, 4, 8, 8], (i) => Math.cos(i)),
-      timestep: tensor('int64', [1], () => 321),
+      timestep: tensor('float32', [1], () => 321),
       encoder_hidden_states: tensor('float32', [1, 77, TINY.arch.text.hidden], (i) => Math.sin(i * 0.1)),
       controlnet_cond: tensor('float32', [1, 3, 64, 64], (i) => (i % 5) / 5),
       conditioning_scale: new ort.Tensor('float32', Float32Array.from([1]), []),

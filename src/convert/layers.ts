@@ -106,27 +106,24 @@ export const CLIP_ATTENTION: AttentionNames = { q: 'q_proj', k: 'k_proj', v: 'v_
  * (null: the projections sit directly in the current scope, as in the VAE's attention).
  * `mask` (optional) is added to the scores, e.g. CLIP's causal mask.
  */
-export function attention(
-  g: ModelGraph,
-  x: string,
-  context: string,
-  name: string | null,
-  dims: { dim: number; contextDim: number; heads: number },
-  opts: { qkvBias?: boolean; mask?: string; names?: AttentionNames } = {},
-): string {
+export interface AttentionDims {
+  dim: number;
+  contextDim: number;
+  heads: number;
+}
+export interface AttentionOptions {
+  qkvBias?: boolean;
+  mask?: string;
+  names?: AttentionNames;
+}
+
+export function attention(g: ModelGraph, x: string, context: string, name: string | null, dims: AttentionDims, opts: AttentionOptions = {}): string {
   const { product, bias } = attentionParts(g, x, context, name, dims, opts);
   return bias ? g.op1('Add', [product, bias]) : product;
 }
 
 /** Attention up to its output projection's MatMul; the projection's bias is left to the caller. */
-function attentionParts(
-  g: ModelGraph,
-  x: string,
-  context: string,
-  name: string | null,
-  dims: { dim: number; contextDim: number; heads: number },
-  opts: { qkvBias?: boolean; mask?: string; names?: AttentionNames } = {},
-): { product: string; bias: string | null } {
+function attentionParts(g: ModelGraph, x: string, context: string, name: string | null, dims: AttentionDims, opts: AttentionOptions = {}): { product: string; bias: string | null } {
   const { dim, contextDim, heads } = dims;
   const n = opts.names ?? DIFFUSERS_ATTENTION;
   const bias = opts.qkvBias ?? false;

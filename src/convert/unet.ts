@@ -29,7 +29,7 @@ function timeEmbedding(g: ModelGraph, timestep: string, arch: UnetArch): { tenso
   const half = base / 2;
   const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / half));
   // Computed in fp32 even in fp16 graphs: t·freq reaches ~1000, where fp16 steps by 0.5.
-  const t = g.op1('Unsqueeze', [g.op1('Cast', [timestep], { to: 1 }), g.int64Const([1])]);
+  const t = g.op1('Unsqueeze', [timestep, g.int64Const([1])]);
   const args = g.op1('Mul', [t, g.floatConst(freqs, [half], 'float32')]);
   let emb = g.op1('Concat', [g.op1('Cos', [args]), g.op1('Sin', [args])], { axis: 1 });
   if (g.dtype === 'float16') emb = g.op1('Cast', [emb], { to: 10 });
@@ -73,8 +73,10 @@ function encoder(g: ModelGraph, sample: string, timestep: string, context: strin
 function commonInputs(g: ModelGraph, arch: UnetArch) {
   return {
     sample: g.input('sample', g.dtype, ['batch', arch.inChannels, 'height', 'width']),
-    // One timestep for the batch ([1]) or one per batch element ([batch]).
-    timestep: g.input('timestep', 'int64', ['timestep_batch']),
+    // One timestep for the batch ([1]) or one per batch element ([batch]). float32, not torch's
+    // int64: WebGPU has no 64-bit integers, so an int64 input is cast on the CPU, and a graph with
+    // a CPU node can't be captured and replayed. Every timestep (0–999) is exact in float32.
+    timestep: g.input('timestep', 'float32', ['timestep_batch']),
     // 77 tokens per prompt chunk; a long (or BREAK-split) prompt gives 154, 231, …
     context: g.input('encoder_hidden_states', g.dtype, ['batch', 'sequence', arch.contextDim]),
   };
