@@ -101,6 +101,45 @@ test.describe.serial('engine on WebGPU', () => {
     expect(r.readbacks).toBe(1);
   });
 
+  test('the UNet and ControlNet run captured at the request’s shapes, giving the image uncaptured runs give; a new size is prepared once', async () => {
+    const r = await page.evaluate(async (url) => {
+      const engine = globalThis.controlnetStudio.engine;
+      const hint = new Uint8ClampedArray(64 * 64 * 4);
+      for (let p = 0; p < 64 * 64; p++) hint.fill((p % 64) % 12 < 3 ? 255 : 0, p * 4, p * 4 + 3), (hint[p * 4 + 3] = 255);
+      const params = (width: number) => ({
+        prompt: 'a cat',
+        negativePrompt: '',
+        steps: 2,
+        cfgScale: 7.5,
+        seed: 9,
+        width,
+        height: 64,
+        sampler: 'dpmpp-2m' as const,
+        units: [{ model: 'canny', image: { data: width === 64 ? hint : new Uint8ClampedArray(width * 64 * 4).fill(255), width, height: 64 }, weight: 1, start: 0, end: 1, mode: 'balanced' as const }],
+      });
+      const run = async (width: number) => {
+        const stages = new Set<string>();
+        const out = await engine.generate(params(width), { onProgress: (p) => stages.add(p.stage) });
+        return { pixels: out.image.data, captured: out.captured, notCaptured: out.notCaptured, preparing: stages.has('preparing') };
+      };
+      const first = await run(64);
+      const again = await run(64);
+      const wider = await run(128);
+      await engine.loadModelSet({ source: { kind: 'url', url }, graphCapture: false });
+      const plain = await run(64);
+      await engine.loadModelSet({ source: { kind: 'url', url } });
+      let diff = 0;
+      for (let i = 0; i < first.pixels.length; i++) diff = Math.max(diff, Math.abs(first.pixels[i]! - plain.pixels[i]!));
+      return { first: { ...first, pixels: null }, again: { ...again, pixels: null }, wider: { ...wider, pixels: null }, plainCaptured: plain.captured, diff };
+    }, SET);
+    expect(r.first.notCaptured).toEqual([]);
+    expect(r.first.captured.sort()).toEqual(['controlnet/canny/model.onnx', 'unet/model.onnx']);
+    expect([r.first.preparing, r.again.preparing, r.wider.preparing]).toEqual([true, false, true]);
+    expect(r.wider.captured).toHaveLength(2);
+    expect(r.plainCaptured).toEqual([]);
+    expect(r.diff).toBe(0);
+  });
+
   test('WebGPU and WASM agree on the same generation', async () => {
     await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url }, provider: 'wasm' }), SET);
     const wasm = await run(page, { units: [{ model: 'canny' }] });

@@ -165,7 +165,7 @@ test('4. Cancel stops a 30-step generation within one step; the next Generate wo
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress-text')).toContainText('Step 1 of 30', { timeout: 120_000 });
   const count = await galleryItems().count();
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   const atCancel = Number(await page.getByRole('progressbar').getAttribute('value'));
   const message = page.getByRole('status').filter({ hasText: /Cancelled at step \d+ of 30/ });
   await expect(message).toBeVisible({ timeout: 60_000 });
@@ -202,7 +202,7 @@ test('7. live mode: two quick strokes leave one finished result for the latest i
   await page.getByRole('checkbox', { name: 'Live mode' }).check();
   await drag([0.2, 0.8], [0.8, 0.8]);
   // Wait until a live run for this stroke is under way, then change the input again.
-  await expect(page.getByRole('button', { name: 'Cancel' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeEnabled();
   await drag([0.8, 0.2], [0.2, 0.8]);
   const latest = await canvas().getAttribute('data-input-revision');
   const live = page.getByRole('img', { name: 'Live result' });

@@ -12,13 +12,20 @@ const fullsize = process.argv.includes('--fullsize');
 const steps = fullsize ? 1 : 8;
 const size = 64;
 
+/** Side by side: WebGPU with graph capture (the default), WebGPU without it, and WASM. */
+const RUNS = [
+  { name: 'webgpu', provider: 'webgpu', capture: true },
+  { name: 'no capture', provider: 'webgpu', capture: false },
+  { name: 'wasm', provider: 'wasm', capture: false },
+] as const;
+
 interface ProviderFailure {
-  provider: 'webgpu' | 'wasm';
+  provider: string;
   error: string;
 }
 
 interface ProviderResult {
-  provider: 'webgpu' | 'wasm';
+  provider: string;
   loadMs: number;
   warmupMs: number;
   stats: GenerationStats;
@@ -32,14 +39,14 @@ async function main() {
   const failures: ProviderFailure[] = [];
   try {
     // The full-size set's fp16 UNet runs on WASM here (SwiftShader has no shader-f16); the rest on the named provider.
-    for (const provider of ['webgpu', 'wasm'] as const) {
-      console.log(`${provider}: loading ${setUrl} and warming up (shader compilation) …`);
+    for (const { name, provider, capture } of RUNS) {
+      console.log(`${name}: loading ${setUrl} and warming up (shader compilation) …`);
       const r = await studio.page
         .evaluate(
-        async ({ url, provider, steps, size, fullsize }) => {
+        async ({ url, provider, capture, steps, size, fullsize }) => {
           const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
           const t0 = performance.now();
-          const info = await engine.loadModelSet({ source: { kind: 'url', url }, provider, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
+          const info = await engine.loadModelSet({ source: { kind: 'url', url }, provider, graphCapture: capture, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
           const loadMs = performance.now() - t0;
           const hint = (k: number) => {
             const data = new Uint8ClampedArray(size * size * 4);
@@ -54,19 +61,19 @@ async function main() {
           const { stats } = await engine.generate(params);
           return { loadMs, warmupMs, stats, unet: `${info.unet.file} on ${info.unet.provider}` };
         },
-        { url: setUrl, provider, steps, size, fullsize },
+        { url: setUrl, provider, capture, steps, size, fullsize },
         )
         .catch((err: Error) => {
           // A provider that can't run the set (e.g. the 4 GiB wasm32 heap) is reported, not fatal.
-          failures.push({ provider, error: err.message.split('\n')[0]! });
+          failures.push({ provider: name, error: err.message.split('\n')[0]! });
           return null;
         });
       if (!r) {
-        console.log(`${provider}: failed: ${failures[failures.length - 1]!.error}`);
+        console.log(`${name}: failed: ${failures[failures.length - 1]!.error}`);
         continue;
       }
-      results.push({ provider, ...r });
-      console.log(`${provider}: UNet ${r.unet}`);
+      results.push({ provider: name, ...r });
+      console.log(`${name}: UNet ${r.unet}`);
     }
   } finally {
     await studio.close();
@@ -111,8 +118,14 @@ async function main() {
     console.log([name.padEnd(34), ...rows.map((r) => String(r[key]).padStart(10))].join(''));
   }
   const gpu = rows.find((r) => r.provider === 'webgpu');
+  const plain = rows.find((r) => r.provider === 'no capture');
   const cpu = rows.find((r) => r.provider === 'wasm');
   if (gpu && cpu) console.log(`\nwall time WebGPU ÷ WASM, measured side by side: ${(gpu.wallMs / cpu.wallMs).toFixed(2)}`);
+  if (gpu && plain) {
+    // A session's ms here is its run() call: with capture that is the CPU's share (replay), without it the dispatch of every kernel.
+    const calls = (r: typeof gpu) => Object.entries(r.perStepMs).filter(([k]) => k.startsWith('unet/') || k.startsWith('controlnet/')).reduce((a, [, v]) => a + v, 0);
+    console.log(`UNet + ControlNet run() ms per step, captured ÷ not: ${calls(gpu).toFixed(1)} ÷ ${calls(plain).toFixed(1)} = ${(calls(gpu) / calls(plain)).toFixed(2)}`);
+  }
   mkdirSync('bench/results', { recursive: true });
   const out = `bench/results/pipeline${fullsize ? '-fullsize' : ''}.json`;
   for (const f of failures) console.log(`${f.provider} could not run the set: ${f.error}`);

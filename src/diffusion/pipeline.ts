@@ -105,28 +105,39 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     state = await prepareLatents(models, params, run);
 
     // 4. Denoising loop: ControlNets, UNet, guidance and the scheduler's step, per timestep.
+    // Nothing is read back, so the loop could queue every step at once; instead the GPU stays at
+    // most one step behind: a step is reported once the device has finished it (a sync, not a
+    // readback), so progress is true and Cancel stops within a step.
     const steps: Omit<StepReport, 'latents'>[] = [];
     const pacer = new PreviewPacer();
     let skipped = 0;
+    let lastDone = performance.now();
+    let lastStepMs = 0;
+    let inFlight: { report: Omit<StepReport, 'latents' | 'ms'>; latents: Float32Array | null; done: Promise<void> } | null = null;
+    const finish = async (step: NonNullable<typeof inFlight>) => {
+      await step.done;
+      const now = performance.now();
+      const report = { ...step.report, ms: now - lastDone };
+      [lastDone, lastStepMs] = [now, report.ms];
+      steps.push(report);
+      control.onStep?.({ ...report, latents: step.latents });
+    };
     for (let i = 0; i < state.timesteps.length; i++) {
       run.checkCancel();
-      const [t0, rb0, rbBytes0] = [performance.now(), run.readbacks, run.readbackBytes];
+      const [rb0, rbBytes0] = [run.readbacks, run.readbackBytes];
       skipped += await denoiseStep(models, params, run, { prompt, hints, state, i });
-      const ms = performance.now() - t0;
-      const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, ms, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
       let latents: Float32Array | null = null;
       if (params.latentPreview && pacer.due()) {
         const r0 = performance.now();
         latents = asFloat32(await run.read(state.latents));
-        pacer.record(performance.now() - r0, ms);
-        report.readbacks++;
-        report.readbackBytes += latents.byteLength;
-        // The step's time includes its preview read: that is what the person waits for.
-        report.ms = performance.now() - t0;
+        pacer.record(performance.now() - r0, lastStepMs);
       }
-      steps.push(report);
-      control.onStep?.({ ...report, latents });
+      const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
+      const dispatched = { report, latents, done: models.ops.sync() };
+      if (inFlight) await finish(inFlight);
+      inFlight = dispatched;
     }
+    if (inFlight) await finish(inFlight);
     run.checkCancel();
 
     // 5. Decode the latents with the VAE, to RGBA.

@@ -5,6 +5,9 @@ describe('preview pacing', () => {
   it('reads every step while a read is cheap, and spaces reads so they average under 5% of a step', () => {
     const pacer = new PreviewPacer();
     expect(pacer.due()).toBe(true);
+    pacer.record(40, 0); // no step timed yet
+    expect(pacer.interval).toBe(1);
+    expect(pacer.due()).toBe(true);
     pacer.record(0.5, 100); // 0.5% of a step
     expect(pacer.interval).toBe(1);
     expect(pacer.due()).toBe(true);

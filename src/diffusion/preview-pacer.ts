@@ -13,10 +13,10 @@ export class PreviewPacer {
     return this.since >= this.every;
   }
 
-  /** After a preview read: how long it took against the step it followed. */
+  /** After a preview read: how long it took against a step's time (0 before any step is timed: keep reading). */
   record(readMs: number, stepMs: number): void {
     this.since = 0;
-    this.every = Math.max(1, Math.ceil(readMs / (PREVIEW_BUDGET * Math.max(stepMs, 1e-3))));
+    if (stepMs > 0) this.every = Math.max(1, Math.ceil(readMs / (PREVIEW_BUDGET * stepMs)));
   }
 
   /** Steps between reads, as it stands. */

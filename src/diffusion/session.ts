@@ -35,6 +35,11 @@ export interface ResidualSource {
 export interface TensorOps {
   /** Copies CPU data to the device once, for inputs reused every step. */
   upload(data: TensorData): Promise<DeviceTensor>;
+  /**
+   * Resolves once the device has finished the work submitted so far. Nothing is copied (it is
+   * not a readback); off the GPU it resolves at once. Keeps the loop from running ahead of the GPU.
+   */
+  sync(): Promise<void>;
   /** Σ_k scales_k[i] · residuals_k[i] for each i, as `type`, batch `batch`. */
   sumResiduals(sources: ResidualSource[], type: TensorType, batch: number): Promise<DeviceTensor[]>;
   /** The same values as another float type (fp32 text embeddings for an fp16 UNet). */

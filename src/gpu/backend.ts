@@ -3,6 +3,7 @@
 // outputs on the GPU, and counts every GPU→CPU readback.
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelLoadError } from './errors.ts';
+import { CapturedIo } from './captured-io.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
 import { ReadbackCounter, type DeviceTensor, type Feed, type Session } from '../diffusion/session.ts';
 import type { ExecutionProvider } from '../models/unet-variant.ts';
@@ -36,6 +37,11 @@ export function configureRuntime(device: GPUDevice | null): void {
   // Served by vite.config.ts's onnxruntime-web-files plugin; see there for why it is not bundled.
   ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, globalThis.location.origin).href;
   ort.env.logLevel = 'error';
+}
+
+/** Resolves once the shared GPU device has finished what was submitted so far (no data moves). */
+export function deviceWorkDone(): Promise<void> {
+  return sharedDevice ? sharedDevice.queue.onSubmittedWorkDone() : Promise.resolve();
 }
 
 /** A session output that may live on the GPU. Owned by whoever holds it: call dispose(). */
@@ -80,37 +86,79 @@ export function gpuBufferTensor(buffer: GPUBuffer, dims: number[], readbacks: Re
 export class ModelSession implements Session {
   private queue: Promise<unknown> = Promise.resolve();
 
+  readonly inputs: ValueMeta[];
+  readonly outputs: ValueMeta[];
+  /** Null while suspended: its weights are freed, and `resume` makes it again on the next run. */
+  private session: ort.InferenceSession | null;
+  private resume: (() => Promise<ort.InferenceSession>) | null = null;
+
   private constructor(
-    private readonly session: ort.InferenceSession,
+    session: ort.InferenceSession,
     readonly provider: ExecutionProvider,
     readonly label: string,
     private readonly readbacks: ReadbackCounter,
-  ) {}
+    private readonly io: CapturedIo | null,
+  ) {
+    this.session = session;
+    this.inputs = session.inputMetadata.map(toMeta);
+    this.outputs = session.outputMetadata.map(toMeta);
+  }
 
-  /** `externalData`: weight files the graph refers to by name (model.onnx_data), as exports over 2 GB have. */
-  static async create(bytes: Uint8Array, provider: ExecutionProvider, label: string, readbacks = new ReadbackCounter(), externalData: { path: string; data: Uint8Array }[] = []): Promise<ModelSession> {
-    const row = PROVIDERS[provider];
+  /**
+   * `externalData`: weight files the graph refers to by name (model.onnx_data), as exports over 2 GB have.
+   * `capture`: values for the graph's symbolic dims: the session runs at those static shapes with
+   * onnxruntime-web's graph capture (recorded on the first run, replayed after), on fixed buffers.
+   */
+  static async create(
+    bytes: Uint8Array,
+    provider: ExecutionProvider,
+    label: string,
+    readbacks = new ReadbackCounter(),
+    externalData: { path: string; data: Uint8Array }[] = [],
+    capture: Record<string, number> | null = null,
+  ): Promise<ModelSession> {
+    if (capture && (provider !== 'webgpu' || !sharedDevice)) throw new ModelLoadError(`${label}: graph capture needs the WebGPU device`);
     try {
-      // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
-      // so sessions, preprocessors and hint buffers share one device (and buffers can pass between them).
-      const ep = provider === 'webgpu' && sharedDevice ? ({ name: 'webgpu', device: sharedDevice } as ort.InferenceSession.ExecutionProviderConfig) : row.ep;
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [ep],
-        preferredOutputLocation: row.outputLocation,
-        graphOptimizationLevel: 'all',
-        ...(externalData.length ? { externalData } : {}),
-      });
-      return new ModelSession(session, provider, label, readbacks);
+      const session = await ModelSession.open(bytes, provider, externalData, capture);
+      const io = capture ? CapturedIo.create(sharedDevice!, session.inputMetadata.map(toMeta), session.outputMetadata.map(toMeta), capture) : null;
+      return new ModelSession(session, provider, label, readbacks, io);
     } catch (err) {
-      throw new ModelLoadError(`Could not load ${label} on ${provider}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ModelLoadError(`Could not load ${label} on ${provider}${capture ? ' with graph capture' : ''}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
-  get inputs(): ValueMeta[] {
-    return this.session.inputMetadata.map(toMeta);
+  private static open(bytes: Uint8Array, provider: ExecutionProvider, externalData: { path: string; data: Uint8Array }[], capture: Record<string, number> | null): Promise<ort.InferenceSession> {
+    const row = PROVIDERS[provider];
+    // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
+    // so sessions, preprocessors and hint buffers share one device (and buffers can pass between them).
+    const ep = provider === 'webgpu' && sharedDevice ? ({ name: 'webgpu', device: sharedDevice } as ort.InferenceSession.ExecutionProviderConfig) : row.ep;
+    return ort.InferenceSession.create(bytes, {
+      executionProviders: [ep],
+      preferredOutputLocation: row.outputLocation,
+      graphOptimizationLevel: 'all',
+      ...(externalData.length ? { externalData } : {}),
+      ...(capture ? { enableGraphCapture: true, freeDimensionOverrides: capture } : {}),
+    });
   }
-  get outputs(): ValueMeta[] {
-    return this.session.outputMetadata.map(toMeta);
+
+  get captured(): boolean {
+    return this.io !== null;
+  }
+
+  /**
+   * Frees the session's weights (a captured copy runs in its place) until a run needs it again,
+   * when `reread` gives the graph back. Without this the GPU would hold two copies of the UNet.
+   */
+  async suspend(reread: () => Promise<{ bytes: Uint8Array; externalData: { path: string; data: Uint8Array }[] }>): Promise<void> {
+    await this.queue;
+    if (!this.session) return;
+    const session = this.session;
+    this.session = null;
+    this.resume = async () => {
+      const { bytes, externalData } = await reread();
+      return ModelSession.open(bytes, this.provider, externalData, null);
+    };
+    await session.release();
   }
 
   /** Runs after any earlier run on this session has finished: one session can't run twice at once. */
@@ -136,7 +184,14 @@ export class ModelSession implements Session {
         throw new Error(`${this.label}: input "${name}" is a tensor from another runtime`);
       }
     }
-    const results = await this.session.run(ortFeeds);
+    this.session ??= await this.resume!();
+    let results: Record<string, ort.Tensor>;
+    if (this.io) {
+      const bound = this.io.bind(ortFeeds);
+      results = this.io.takeOutputs(await this.session.run(bound.feeds, bound.fetches));
+    } else {
+      results = await this.session.run(ortFeeds);
+    }
     const out: Record<string, OutputTensor> = {};
     for (const [name, tensor] of Object.entries(results)) out[name] = new OutputTensor(tensor, this.readbacks);
     return out;
@@ -144,7 +199,9 @@ export class ModelSession implements Session {
 
   async dispose(): Promise<void> {
     await this.queue;
-    await this.session.release();
+    await this.session?.release();
+    this.session = null;
+    this.io?.destroy();
   }
 }
 

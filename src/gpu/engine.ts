@@ -75,6 +75,8 @@ export interface LoadSetOptions {
   controlnets?: string[];
   /** UNet precision to prefer; default: fp16 where the GPU has shader-f16, else fp32. */
   unetPrecision?: 'fp16' | 'fp32';
+  /** Run the UNet and ControlNets at static shapes with graph capture (WebGPU); default on. The benchmark turns it off to compare. */
+  graphCapture?: boolean;
 }
 
 export interface LoadedSetInfo {
@@ -99,6 +101,9 @@ export interface GenerateResponse {
   gpuHints: number;
   /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
   gpuReadbacks: { count: number; bytes: number };
+  /** Graphs that ran captured (static shapes, replayed GPU work), and those that could not, with why. */
+  captured: string[];
+  notCaptured: { graph: string; reason: string }[];
 }
 
 export interface DownloadSetRequest {

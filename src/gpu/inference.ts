@@ -12,7 +12,8 @@ import { readModelIndex, sourceKey } from '../models/set-source.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { runPreprocess } from '../preprocess/run.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
-import { gpuBufferTensor, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
+import { CaptureCache, type Recreatable } from './capture-cache.ts';
+import { deviceWorkDone, gpuBufferTensor, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuContext } from './device.ts';
 import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions } from './engine.ts';
 import { EngineError } from './errors.ts';
@@ -20,6 +21,8 @@ import type { ModelStorage } from './storage.ts';
 
 interface LoadedSet {
   provider: ExecutionProvider;
+  /** Captured UNet/ControlNet sessions at the current request's shapes (WebGPU); null when off. */
+  capture: CaptureCache | null;
   /** Sizes generated at since loading: WebGPU compiles its shaders on the first run at a size. */
   warmSizes: Set<string>;
   info: LoadedSetInfo;
@@ -72,9 +75,15 @@ export class InferenceEngine {
       }
       const s = await ModelSession.create(spec.bytes!, where, spec.label, this.readbacks, spec.externalData);
       sessions.push(s);
+      // The loop's big graphs can be made again at fixed shapes, captured (read again then: the bytes are not kept).
+      if (where === 'webgpu' && (spec.role === 'unet' || spec.role === 'controlnet') && spec.reread) recreatable.set(spec.label, { spec: { ...spec, bytes: null, externalData: [] }, session: s });
       return s;
     };
-    const ops = new GraphTensorOps((bytes, label) => ModelSession.create(bytes, unet.provider, label, this.readbacks).then((s) => (sessions.push(s), s)));
+    const recreatable = new Map<string, Recreatable>();
+    const ops = new GraphTensorOps(
+      (bytes, label) => ModelSession.create(bytes, unet.provider, label, this.readbacks).then((s) => (sessions.push(s), s)),
+      deviceWorkDone,
+    );
     const warnings: string[] = [];
     try {
       const { models, capabilities } = await loadModelSet(source, {
@@ -95,7 +104,8 @@ export class InferenceEngine {
         cpuFp16.length ? `${cpuFp16.join(', ')} ${cpuFp16.length > 1 ? 'are' : 'is'} fp16 and run${cpuFp16.length > 1 ? '' : 's'} on the CPU (WASM): this GPU has no shader-f16.` : null,
         ...warnings,
       ].filter((n): n is string => n !== null);
-      this.loaded = { provider, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
+      const capture = provider === 'webgpu' && options.graphCapture !== false ? new CaptureCache(recreatable, this.readbacks) : null;
+      this.loaded = { provider, capture, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));
@@ -145,15 +155,18 @@ export class InferenceEngine {
     }
     const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
     const size = `${params.width}x${params.height}`;
-    control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
     try {
-      const result = await generate(loaded.models, { ...params, units }, {
+      const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, { ...params, units }, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
+      control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
+      const result = await generate(models, { ...params, units }, {
         signal: control.signal,
         controlTensors,
         onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
       });
       loaded.warmSizes.add(size);
-      return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 } };
+      const captured = loaded.capture?.lastCaptured ?? [];
+      const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
+      return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
     } catch (err) {
       for (const t of controlTensors) t?.dispose();
       throw err;
@@ -165,6 +178,7 @@ export class InferenceEngine {
     const old = this.loaded;
     if (!old || (key !== undefined && old.info.key !== key)) return;
     this.loaded = null;
+    await old.capture?.dispose();
     await Promise.all(old.sessions.map((s) => s.dispose()));
   }
 }

@@ -26,6 +26,8 @@ export interface SessionSpec {
   /** Weight files the graph names beside it. Empty when read from `localPath`. */
   externalData: ExternalData[];
   localPath: string | null;
+  /** Reads the graph again (a runtime that makes a second session from it, e.g. at fixed shapes). */
+  reread?: () => Promise<{ bytes: Uint8Array; externalData: ExternalData[] }>;
 }
 
 /** A ControlNet stored on its own (controlnets/<name>/ in the browser's storage): its folder as a source. */
@@ -79,7 +81,8 @@ async function openSession(g: GraphToLoad, opts: Pick<LoadOptions, 'createSessio
   const localPath = g.source.localPath?.(g.file) ?? null;
   if (localPath) return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes: null, externalData: [], localPath });
   const { bytes, externalData } = await readGraph(g.source, g.file, g.dataNames);
-  return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes, externalData, localPath: null }).catch((err: unknown) => {
+  const reread = () => readGraph(g.source, g.file, g.dataNames);
+  return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes, externalData, localPath: null, reread }).catch((err: unknown) => {
     // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
     const missing = externalDataReferences(bytes).filter((name) => !externalData.some((e) => e.path === name));
     if (missing.length) throw new ModelLoadError(`${g.label} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${g.label}.`);

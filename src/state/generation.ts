@@ -63,8 +63,9 @@ async function unitMaps(units: Unit[], settings: Settings, signal: AbortSignal):
 function progressOf(p: Progress, image: number, images: number, stepTimes: number[]): RunProgress {
   const mean = stepTimes.length ? stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length : null;
   const remaining = p.total - p.done + (images - image) * p.total;
-  const phase = p.stage === 'compiling' ? 'compiling' : 'denoising';
-  const detail = phase === 'compiling' ? 'Compiling GPU shaders (first run only)' : p.done === 0 ? 'Starting' : 'Denoising';
+  // Preparing (a new size or set of ControlNets is recorded for replay once) shows like compiling: no steps yet.
+  const phase = p.stage === 'compiling' || p.stage === 'preparing' ? 'compiling' : 'denoising';
+  const detail = p.stage === 'preparing' ? (p.file ?? 'Preparing') : phase === 'compiling' ? 'Compiling GPU shaders (first run only)' : p.done === 0 ? 'Starting' : 'Denoising';
   return { phase, detail, image, images, step: p.done, steps: p.total, stepMs: p.stepMs ?? null, etaMs: mean === null ? null : remaining * mean };
 }
 
