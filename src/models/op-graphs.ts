@@ -108,7 +108,15 @@ export type SessionFactory = (bytes: Uint8Array, label: string) => Promise<Sessi
 export class GraphTensorOps implements TensorOps {
   private sessions = new Map<string, Promise<Session>>();
 
-  constructor(private readonly createSession: SessionFactory) {}
+  /** `sync`: the runtime's wait for submitted work (a WebGPU queue's onSubmittedWorkDone); none off the GPU. */
+  constructor(
+    private readonly createSession: SessionFactory,
+    private readonly waitForDevice: () => Promise<void> = () => Promise.resolve(),
+  ) {}
+
+  sync(): Promise<void> {
+    return this.waitForDevice();
+  }
 
   private session(key: string, bytes: () => Uint8Array): Promise<Session> {
     let s = this.sessions.get(key);
