@@ -8,7 +8,7 @@ import type { GeneratedSet } from '../../src/convert/presets.ts';
 import { generate, type GenerateParams } from '../../src/diffusion/pipeline.ts';
 import { loadModelSet } from '../../src/models/load-set.ts';
 import { UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
-import { generateSet, TINY_OUT } from '../models/generate.ts';
+import { generateSet, TINY_OUT } from '../models/generate-set.ts';
 
 export interface PipelineResult {
   label: string;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatorHash, STAMP_FILE } from './stamp.ts';
-import { generateSet, TINY_OUT } from './generate.ts';
+import { generateSet, TINY_OUT } from './generate-set.ts';
 import { TINY } from '../../src/convert/presets.ts';
 import { writeFileSync } from 'node:fs';
 

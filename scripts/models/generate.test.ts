@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { generateSet } from './generate.ts';
+import { generateSet } from './generate-set.ts';
 import { TINY } from '../../src/convert/presets.ts';
 import { ensurePythonWithOnnx } from '../test-tools.ts';
 
