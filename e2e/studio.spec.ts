@@ -49,6 +49,19 @@ async function pngOf(img: Locator): Promise<Uint8Array> {
 }
 
 const shot = () => canvas().screenshot();
+/** The canvas once it has stopped changing (Konva redraws on animation frames): two equal shots in a row. */
+async function settledShot(): Promise<Buffer> {
+  let last = await shot();
+  await expect
+    .poll(async () => {
+      const next = await shot();
+      const same = next.equals(last);
+      last = next;
+      return same;
+    }, { timeout: 5000 })
+    .toBe(true);
+  return last;
+}
 /** Konva redraws on the next frame, so the canvas is compared until it settles. */
 const expectCanvas = (expected: Buffer) => expect.poll(async () => (await shot()).equals(expected), { timeout: 5000 }).toBe(true);
 
@@ -63,11 +76,9 @@ test('9. undo and redo across strokes restore the exact pixels', async () => {
   await expect(unit(1)).toBeVisible();
   await page.getByRole('button', { name: 'Brush' }).click();
   await drag([0.3, 0.3], [0.7, 0.4]);
-  await page.waitForTimeout(200);
-  const one = await shot();
+  const one = await settledShot();
   await drag([0.3, 0.7], [0.6, 0.2]);
-  await page.waitForTimeout(200);
-  const two = await shot();
+  const two = await settledShot();
   expect(two.equals(one)).toBe(false);
   await page.keyboard.press('Control+z');
   await expectCanvas(one);
@@ -182,8 +193,7 @@ test('5. after a reload the prompt, units, strokes and gallery are all still the
   await unit(1).getByRole('button', { name: 'Edit on canvas' }).click();
   // Control-map previews are recomputed, not stored: hide the overlay to compare the strokes alone.
   await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0');
-  await page.waitForTimeout(200);
-  const strokes = await shot();
+  const strokes = await settledShot();
   const gallery = await galleryItems().count();
   await expect(page.getByText('All changes saved')).toBeVisible();
   await page.reload();
@@ -270,8 +280,7 @@ test('a pasted image lands on the selected unit, the Move tool drags it, and und
   await page.getByRole('button', { name: 'Brush' }).click();
   await drag([0.2, 0.5], [0.8, 0.5]);
   await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0');
-  await page.waitForTimeout(200);
-  const strokes = await shot();
+  const strokes = await settledShot();
   const bytes = [...readFileSync(BIRD)];
   await page.evaluate((b) => {
     const data = new DataTransfer();
@@ -279,8 +288,7 @@ test('a pasted image lands on the selected unit, the Move tool drags it, and und
     window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
   }, bytes);
   await expect.poll(async () => (await shot()).equals(strokes)).toBe(false);
-  await page.waitForTimeout(300);
-  const placed = await shot();
+  const placed = await settledShot();
 
   await page.getByRole('button', { name: 'Move image' }).click();
   const box = (await canvas().boundingBox())!;

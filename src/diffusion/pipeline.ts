@@ -77,11 +77,6 @@ export interface GenerateResult {
 export interface PipelineControl {
   signal?: AbortSignal;
   onStep?: (report: StepReport) => void;
-  /**
-   * Per unit, a control tensor already on the device ([hintBatch, 3, H, W], 0–1), e.g. made
-   * by a GPU preprocessor; used instead of uploading the unit's image. The pipeline disposes it.
-   */
-  controlTensors?: (DeviceTensor | null)[];
 }
 
 /** The batch a unit's hint tensor needs: 1 when it feeds only the conditional half. */
@@ -100,7 +95,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     const prompt = await encodePrompt(models, params, run);
     run.checkCancel();
     // 2. Each unit's control map goes to the device once; it is reused at every step.
-    const hints = await prepareControl(models, params, run, control.controlTensors ?? []);
+    const hints = await prepareControl(models, params, run);
     // 3. Timesteps and the initial latents (img2img starts part-way, from the encoded image).
     state = await prepareLatents(models, params, run);
 
@@ -217,12 +212,12 @@ interface UnitHint {
   scales: number[];
 }
 
-async function prepareControl(models: PipelineModels, params: GenerateParams, run: PipelineRun, given: (DeviceTensor | null)[]): Promise<UnitHint[]> {
+async function prepareControl(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<UnitHint[]> {
   const cfg = params.cfgScale > 1;
   return Promise.all(
-    params.units.map(async (unit, k) => {
+    params.units.map(async (unit) => {
       const cn = models.controlnets.get(unit.model)!;
-      const tensor = given[k] ?? (await models.ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype)));
+      const tensor = await models.ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype));
       return { unit, cn, condOnly: cfg && unit.mode === 'controlnet', tensor: run.hold(tensor), scales: residualScales(unit) };
     }),
   );

@@ -78,11 +78,6 @@ export class OutputTensor implements DeviceTensor {
   }
 }
 
-/** Wraps a float32 GPU buffer made on our device as a session input; disposing it destroys the buffer. */
-export function gpuBufferTensor(buffer: GPUBuffer, dims: number[], readbacks: ReadbackCounter): OutputTensor {
-  return new OutputTensor(ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims, dispose: () => buffer.destroy() }), readbacks);
-}
-
 export class ModelSession implements Session {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -130,7 +125,7 @@ export class ModelSession implements Session {
   private static open(bytes: Uint8Array, provider: ExecutionProvider, externalData: { path: string; data: Uint8Array }[], capture: Record<string, number> | null): Promise<ort.InferenceSession> {
     const row = PROVIDERS[provider];
     // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
-    // so sessions, preprocessors and hint buffers share one device (and buffers can pass between them).
+    // so sessions, preprocessors and captured input buffers share one device (and buffers can pass between them).
     const ep = provider === 'webgpu' && sharedDevice ? ({ name: 'webgpu', device: sharedDevice } as ort.InferenceSession.ExecutionProviderConfig) : row.ep;
     return ort.InferenceSession.create(bytes, {
       executionProviders: [ep],

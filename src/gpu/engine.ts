@@ -91,15 +91,12 @@ export interface LoadedSetInfo {
 }
 
 /** A unit may name a preprocessor: its image is then the source, preprocessed in the worker (on the GPU when it can, straight into the ControlNet's input). */
-export type EngineUnit = GenerateParams['units'][number] & { preprocess?: { kind: 'canny'; low: number; high: number } };
-export type EngineGenerateParams = Omit<GenerateParams, 'units'> & { units: EngineUnit[] };
+export type EngineGenerateParams = GenerateParams;
 
 export interface GenerateResponse {
   image: RgbaImage;
   stats: GenerationStats;
-  /** Units whose preprocessor ran on the GPU and fed the ControlNet without a CPU copy. */
-  gpuHints: number;
-  /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
+    /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
   gpuReadbacks: { count: number; bytes: number };
   /** Graphs that ran captured (static shapes, replayed GPU work), and those that could not, with why. */
   captured: string[];

@@ -13,7 +13,7 @@ import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { runPreprocess } from '../preprocess/run.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { CaptureCache, type Recreatable } from './capture-cache.ts';
-import { deviceWorkDone, gpuBufferTensor, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
+import { deviceWorkDone, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuContext } from './device.ts';
 import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions } from './engine.ts';
 import { EngineError } from './errors.ts';
@@ -132,44 +132,19 @@ export class InferenceEngine {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
     await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
-    const ctx = await this.gpu();
-    // Preprocess units that ask for it: on the GPU straight into the ControlNet's input
-    // when everything is on WebGPU in fp32, otherwise on the CPU into the unit's image.
-    const controlTensors: (DeviceTensor | null)[] = [];
-    let gpuHints = 0;
-    const units = [];
-    for (const unit of params.units) {
-      const { preprocess, ...plain } = unit;
-      const cn = loaded.models.controlnets.get(unit.model);
-      if (preprocess && ctx && loaded.provider === 'webgpu' && cn?.contract.dtype === 'float32') {
-        const gpuPre = (await this.gpuPreprocessor())!;
-        const batch = hintBatch(params, unit);
-        const buffer = await gpuPre.cannyControl({ ...unit.image, channels: 4 }, preprocess, batch);
-        controlTensors.push(gpuBufferTensor(buffer, [batch, 3, unit.image.height, unit.image.width], this.readbacks));
-        gpuHints++;
-      } else {
-        if (preprocess) plain.image = (await runPreprocess({ ...preprocess, image: unit.image, backend: 'cpu' }, { gpu: null, runModel: null })).map;
-        controlTensors.push(null);
-      }
-      units.push(plain);
-    }
     const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
     const size = `${params.width}x${params.height}`;
-    try {
-      const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, { ...params, units }, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
+    {
+      const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
       control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
-      const result = await generate(models, { ...params, units }, {
+      const result = await generate(models, params, {
         signal: control.signal,
-        controlTensors,
         onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
       });
       loaded.warmSizes.add(size);
       const captured = loaded.capture?.lastCaptured ?? [];
       const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
-      return { ...result, gpuHints, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
-    } catch (err) {
-      for (const t of controlTensors) t?.dispose();
-      throw err;
+      return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
     }
   }
 

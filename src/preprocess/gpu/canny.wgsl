@@ -21,7 +21,6 @@ const SHIFT: u32 = 15u;
 @group(0) @binding(4) var<storage, read_write> state: array<atomic<u32>>; // 0 weak, 1 none, 2 strong
 @group(0) @binding(5) var<storage, read_write> changed: atomic<u32>;
 @group(0) @binding(6) var<storage, read_write> edges: array<u32>;     // 0 or 255
-@group(0) @binding(7) var<storage, read_write> control: array<f32>;   // [batch, 3, H, W] in 0–1, a ControlNet's input
 
 fn channel(x: i32, y: i32, c: u32) -> i32 {
   let cx = clamp(x, 0, i32(params.width) - 1);   // replicated border
@@ -139,18 +138,4 @@ fn finish(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= params.width || id.y >= params.height) { return; }
   let i = id.y * params.width + id.x;
   edges[i] = select(0u, 255u, atomicLoad(&state[i]) == 2u);
-}
-
-// The edge map as a ControlNet hint tensor, written straight into the buffer the
-// ControlNet session reads: no copy through the CPU.
-@compute @workgroup_size(16, 16)
-fn to_control(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.width || id.y >= params.height) { return; }
-  let plane = params.width * params.height;
-  let i = id.y * params.width + id.x;
-  let v = select(0.0, 1.0, atomicLoad(&state[i]) == 2u);
-  let copies = arrayLength(&control) / (3u * plane);
-  for (var b = 0u; b < copies; b++) {
-    for (var c = 0u; c < 3u; c++) { control[(b * 3u + c) * plane + i] = v; }
-  }
 }

@@ -13,7 +13,7 @@ const WG = 16;
 const TILE_PASSES_PER_CHECK = 4;
 
 export class GpuPreprocessor {
-  private cannyKernels: Kernels<'sobel' | 'suppress' | 'grow_tile' | 'finish' | 'to_control'> | null = null;
+  private cannyKernels: Kernels<'sobel' | 'suppress' | 'grow_tile' | 'finish'> | null = null;
   private normalKernels: Kernels<'reduce_partial' | 'reduce_total' | 'normal'> | null = null;
   /** GPU→CPU copies made, for the stats. */
   readbacks = 0;
@@ -58,23 +58,15 @@ export class GpuPreprocessor {
     }
   }
 
-  /** Edge map as 0/255 bytes, read back to the CPU (for previews). */
+  /** Edge map as 0/255 bytes, read back to the CPU (the preview and the ControlNet's input are made from it). */
   async canny(image: CannyImage, opts: CannyOptions): Promise<Uint8Array> {
-    return (await this.runCanny(image, opts, null)) as Uint8Array;
+    return this.runCanny(image, opts);
   }
 
-  /**
-   * Edge map as a ControlNet hint, float32 [batch, 3, H, W] in 0–1, left in a GPU buffer
-   * (STORAGE | COPY_SRC) that the caller owns and must destroy.
-   */
-  async cannyControl(image: CannyImage, opts: CannyOptions, batch: number): Promise<GPUBuffer> {
-    return (await this.runCanny(image, opts, batch)) as GPUBuffer;
-  }
-
-  private async runCanny(image: CannyImage, opts: CannyOptions, controlBatch: number | null): Promise<Uint8Array | GPUBuffer> {
+  private async runCanny(image: CannyImage, opts: CannyOptions): Promise<Uint8Array> {
     const { width, height } = image;
     const n = width * height;
-    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish', 'to_control'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { TG22 });
+    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { TG22 });
     const { low, high } = cannyThresholds(opts);
     const ch = image.channels ?? 4;
     // Pack to RGBA8 words (grey goes in the red byte).
@@ -90,9 +82,7 @@ export class GpuPreprocessor {
       this.buffer(n * 4, S),
       this.buffer(4, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
       this.buffer(n * 4, S | GPUBufferUsage.COPY_SRC),
-      this.buffer(controlBatch ? controlBatch * 3 * n * 4 : 16, S | GPUBufferUsage.COPY_SRC),
     ];
-    const control = buffers[7]!;
     const [, , , , , changed, edges] = buffers as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
     try {
       const { layout, pipelines } = this.cannyKernels;
@@ -123,13 +113,12 @@ export class GpuPreprocessor {
       }
       enc = this.device.createCommandEncoder();
       pass = enc.beginComputePass();
-      dispatch(pass, controlBatch ? 'to_control' : 'finish');
+      dispatch(pass, 'finish');
       pass.end();
       this.device.queue.submit([enc.finish()]);
-      if (controlBatch) return control;
       return Uint8Array.from(new Uint32Array(await this.read(edges, n * 4)));
     } finally {
-      for (const b of buffers) if (!(controlBatch && b === control)) b.destroy();
+      for (const b of buffers) b.destroy();
     }
   }
 
