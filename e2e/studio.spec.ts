@@ -215,7 +215,7 @@ test('7. live mode: two quick strokes leave one finished result for the latest i
   await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeEnabled();
   await drag([0.8, 0.2], [0.2, 0.8]);
   const latest = await canvas().getAttribute('data-input-revision');
-  const live = page.getByRole('img', { name: 'Live result' });
+  const live = page.getByRole('img', { name: 'Live result', exact: true });
   await expect(live).toHaveAttribute('data-revision', latest!, { timeout: 150_000 });
   const stats = await page.getByTestId('live-stats').textContent();
   const [, finished, cancelled] = /(\d+) finished, (\d+) cancelled/.exec(stats!)!.map(Number);

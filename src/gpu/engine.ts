@@ -75,7 +75,7 @@ export interface LoadSetOptions {
   controlnets?: string[];
   /** UNet precision to prefer; default: fp16 where the GPU has shader-f16, else fp32. */
   unetPrecision?: 'fp16' | 'fp32';
-  /** Run the UNet and ControlNets at static shapes with graph capture (WebGPU); default on. The benchmark turns it off to compare. */
+  /** Run the UNet and ControlNets at static shapes with graph capture (WebGPU); default on, except on a software GPU where preparing each shape costs more than it saves. The benchmark compares both. */
   graphCapture?: boolean;
 }
 
