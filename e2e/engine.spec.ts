@@ -33,12 +33,19 @@ async function run(page: Page, options: { seed?: number; units?: { model: string
 }
 const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-test.describe.serial('engine on WebGPU', () => {
+// One page for these tests, so SwiftShader compiles the tiny set's pipelines once. Not serial: after
+// a failure the next test gets a fresh page (beforeAll runs again) and makes the runs it compares with.
+test.describe('engine on WebGPU', () => {
   let page: Page;
-  let plain: Awaited<ReturnType<typeof run>>;
-  let canny: Awaited<ReturnType<typeof run>>;
+  type Run = Awaited<ReturnType<typeof run>>;
+  let plainRun: Promise<Run> | undefined;
+  let cannyRun: Promise<Run> | undefined;
+  /** The uncaptured reference runs: no unit, and one canny unit. */
+  const plainImage = () => (plainRun ??= run(page, {}));
+  const cannyImage = () => (cannyRun ??= run(page, { units: [{ model: 'canny' }] }));
 
   test.beforeAll(async ({ browser }) => {
+    plainRun = cannyRun = undefined;
     page = await browser.newPage();
     await openStudio(page);
     const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
@@ -48,7 +55,7 @@ test.describe.serial('engine on WebGPU', () => {
   test.afterAll(() => page.close());
 
   test('same seed and settings give identical images; with the preview off the loop reads nothing back, only the image', async () => {
-    plain = await run(page, {});
+    const plain = await plainImage();
     const again = await run(page, {});
     expect(maxDiff(plain.pixels, again.pixels)).toBe(0);
     expect(plain.stats.steps.map((s) => s.readbacks)).toEqual([0, 0]);
@@ -58,14 +65,16 @@ test.describe.serial('engine on WebGPU', () => {
   });
 
   test('the zero-init ControlNet gives exactly the image without ControlNet; canny changes it', async () => {
+    const plain = await plainImage();
     const zero = await run(page, { units: [{ model: 'zero-init' }] });
     expect(maxDiff(zero.pixels, plain.pixels)).toBe(0);
-    canny = await run(page, { units: [{ model: 'canny' }] });
+    const canny = await cannyImage();
     expect(maxDiff(canny.pixels, plain.pixels)).toBeGreaterThan(10);
     expect(canny.stats.sessionRuns['controlnet/canny/model.onnx']).toBe(2);
   });
 
   test('weight 0, or a start/end range that excludes every step, runs the ControlNet 0 times', async () => {
+    const plain = await plainImage();
     for (const unit of [{ model: 'canny', weight: 0 }, { model: 'canny', start: 0.9, end: 1 }]) {
       const r = await run(page, { units: [unit] });
       expect(maxDiff(r.pixels, plain.pixels)).toBe(0);
@@ -78,6 +87,7 @@ test.describe.serial('engine on WebGPU', () => {
   // run works) are tested through the studio: e2e/studio.spec.ts, tests 3 and 4.
 
   test('the UNet and ControlNet run captured at the request’s shapes, giving the image uncaptured runs give; each graph is prepared once per size', async () => {
+    const [plain, canny] = [await plainImage(), await cannyImage()];
     // Capture is asked for: on a software GPU (this one) it is off by default, see LoadSetOptions.
     await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url }, graphCapture: true }), SET);
     const time = async <T>(f: () => Promise<T>) => {
@@ -100,6 +110,7 @@ test.describe.serial('engine on WebGPU', () => {
   });
 
   test('WebGPU and WASM agree on the same generation', async () => {
+    const canny = await cannyImage();
     await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url }, provider: 'wasm' }), SET);
     const wasm = await run(page, { units: [{ model: 'canny' }] });
     // `canny` is the same request run on WebGPU above.
@@ -107,32 +118,31 @@ test.describe.serial('engine on WebGPU', () => {
     console.log(`max |WebGPU − WASM| over the 8-bit image: ${diff}`);
     expect(diff).toBeLessThanOrEqual(2);
   });
-});
 
-test('an fp16 UNet on a GPU without shader-f16 runs on WASM beside WebGPU graphs, with the copies between them counted', async ({ page }) => {
-  await openStudio(page);
-  const r = await page.evaluate(async () => {
-    const engine = globalThis.controlnetStudio.engine;
-    const info = await engine.loadModelSet({ source: { kind: 'url', url: '/models/tiny-sd15' }, unetPrecision: 'fp16', controlnets: ['canny'] });
-    const hint = new Uint8ClampedArray(64 * 64 * 4).fill(255);
-    const out = await engine.generate({
-      prompt: 'a cat',
-      negativePrompt: '',
-      steps: 2,
-      cfgScale: 7.5,
-      seed: 3,
-      width: 64,
-      height: 64,
-      sampler: 'euler',
-      units: [{ model: 'canny', image: { data: hint, width: 64, height: 64 }, weight: 1, start: 0, end: 1, mode: 'balanced' }],
+  test('an fp16 UNet on a GPU without shader-f16 runs on WASM beside WebGPU graphs, with the copies between them counted', async () => {
+    const r = await page.evaluate(async () => {
+      const engine = globalThis.controlnetStudio.engine;
+      const info = await engine.loadModelSet({ source: { kind: 'url', url: '/models/tiny-sd15' }, unetPrecision: 'fp16', controlnets: ['canny'] });
+      const hint = new Uint8ClampedArray(64 * 64 * 4).fill(255);
+      const out = await engine.generate({
+        prompt: 'a cat',
+        negativePrompt: '',
+        steps: 2,
+        cfgScale: 7.5,
+        seed: 3,
+        width: 64,
+        height: 64,
+        sampler: 'euler',
+        units: [{ model: 'canny', image: { data: hint, width: 64, height: 64 }, weight: 1, start: 0, end: 1, mode: 'balanced' }],
+      });
+      return { unet: info.unet, notices: info.notices, pipelineReadbacks: out.stats.readbacks, gpuReadbacks: out.gpuReadbacks.count, grey: out.image.data.some((v) => v > 0 && v < 255) };
     });
-    return { unet: info.unet, notices: info.notices, pipelineReadbacks: out.stats.readbacks, gpuReadbacks: out.gpuReadbacks.count, grey: out.image.data.some((v) => v > 0 && v < 255) };
+    expect(r.unet).toMatchObject({ file: 'unet/model_fp16.onnx', provider: 'wasm', precision: 'fp16' });
+    expect(r.notices.join(' ')).toMatch(/shader-f16/);
+    expect(r.grey).toBe(true);
+    // The text embeddings and the ControlNet residuals come down from the GPU for the WASM UNet: counted, not hidden.
+    expect(r.gpuReadbacks).toBeGreaterThan(r.pipelineReadbacks);
   });
-  expect(r.unet).toMatchObject({ file: 'unet/model_fp16.onnx', provider: 'wasm', precision: 'fp16' });
-  expect(r.notices.join(' ')).toMatch(/shader-f16/);
-  expect(r.grey).toBe(true);
-  // The text embeddings and the ControlNet residuals come down from the GPU for the WASM UNet: counted, not hidden.
-  expect(r.gpuReadbacks).toBeGreaterThan(r.pipelineReadbacks);
 });
 
 test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error', async ({ page }) => {

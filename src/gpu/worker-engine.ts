@@ -23,6 +23,7 @@ import type {
 } from './engine.ts';
 import { InferenceEngine } from './inference.ts';
 import { PreprocessorModelCache } from './preprocessor-cache.ts';
+import { OrtQueue } from './ort-queue.ts';
 import { runSelfTest } from './self-test.ts';
 import { ModelStorage } from './storage.ts';
 import { sourceKey } from '../models/set-source.ts';
@@ -36,6 +37,8 @@ export class WorkerEngine implements Engine {
   private readonly storage = new ModelStorage();
   private readonly preprocessorModels = new PreprocessorModelCache(this.readbacks);
   private readonly inference = new InferenceEngine(() => this.ensureGpu(), this.readbacks, this.storage);
+  /** Session work, one job at a time (see ort-queue.ts). */
+  private readonly ort = new OrtQueue();
 
   constructor(private readonly emit: EngineEventSink) {}
 
@@ -59,21 +62,21 @@ export class WorkerEngine implements Engine {
 
   async selfTest(options: SelfTestOptions, control: JobControl = {}): Promise<SelfTestReport> {
     const ctx = await this.ensureGpu();
-    return runSelfTest(ctx?.info ?? null, this.storage.source(options.source, control.signal), options.latentSize, control, this.readbacks);
+    return this.ort.run(() => runSelfTest(ctx?.info ?? null, this.storage.source(options.source, control.signal), options.latentSize, control, this.readbacks));
   }
 
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo> {
-    return this.inference.loadModelSet(options, control);
+    return this.ort.run(() => this.inference.loadModelSet(options, control));
   }
 
   generate(params: EngineGenerateParams, control?: JobControl): Promise<GenerateResponse> {
-    return this.inference.generate(params, control);
+    return this.ort.run(() => this.inference.generate(params, control));
   }
 
   async preprocess(request: PreprocessRequest): Promise<PreprocessResult> {
     const gpu = await this.inference.gpuPreprocessor();
     const provider: ExecutionProvider = gpu && request.backend === 'gpu' ? 'webgpu' : 'wasm';
-    return runPreprocess(request, { gpu, runModel: (url, feeds) => this.preprocessorModels.run(url, provider, feeds) });
+    return runPreprocess(request, { gpu, runModel: (url, feeds) => this.ort.run(() => this.preprocessorModels.run(url, provider, feeds)) });
   }
 
   downloadModelSet(request: DownloadSetRequest, control?: JobControl): Promise<DownloadSetResult> {
@@ -89,7 +92,7 @@ export class WorkerEngine implements Engine {
   }
 
   async deleteModelSet(id: string): Promise<void> {
-    await this.inference.unload(sourceKey({ kind: 'stored', id }));
+    await this.ort.run(() => this.inference.unload(sourceKey({ kind: 'stored', id })));
     await this.storage.deleteSet(id);
   }
 

@@ -28,17 +28,14 @@ export function useRgbaBitmap(image: RgbaImage | null): ImageBitmap | null {
   useEffect(() => {
     if (!image) return setBitmap(null);
     let live = true;
-    let made: ImageBitmap | null = null;
-    void createImageBitmap(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height)).then((b) => {
-      made = b;
-      if (live) setBitmap(b);
-      else b.close();
-    });
+    void createImageBitmap(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height)).then((b) => (live ? setBitmap(b) : b.close()));
     return () => {
       live = false;
-      made?.close();
     };
   }, [image]);
+  // A bitmap is closed only once a newer one (or none) has replaced it on screen: closing it when
+  // the image changed left Konva drawing a detached bitmap until the new one was decoded.
+  useEffect(() => () => bitmap?.close(), [bitmap]);
   return bitmap;
 }
 
