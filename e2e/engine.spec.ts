@@ -1,7 +1,8 @@
 // The inference engine in Chromium on WebGPU (SwiftShader) with the tiny set: the real
 // worker, onnxruntime-web and the pipeline, called through the Engine interface.
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { openStudio } from './support/engine-page.ts';
+import { expect, test } from './support/shared-page.ts';
 
 const SET = '/models/tiny-sd15';
 
@@ -33,8 +34,9 @@ async function run(page: Page, options: { seed?: number; units?: { model: string
 }
 const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-// One page for these tests, so SwiftShader compiles the tiny set's pipelines once. Not serial: after
-// a failure the next test gets a fresh page (beforeAll runs again) and makes the runs it compares with.
+// The worker's shared page (support/shared-page.ts), so SwiftShader compiles the tiny set's pipelines
+// once. Not serial: after a failure the next test gets a fresh page (beforeAll runs again) and makes
+// the runs it compares with.
 test.describe('engine on WebGPU', () => {
   let page: Page;
   type Run = Awaited<ReturnType<typeof run>>;
@@ -44,15 +46,13 @@ test.describe('engine on WebGPU', () => {
   const plainImage = () => (plainRun ??= run(page, {}));
   const cannyImage = () => (cannyRun ??= run(page, { units: [{ model: 'canny' }] }));
 
-  test.beforeAll(async ({ browser }) => {
+  test.beforeAll(async ({ studioPage }) => {
     plainRun = cannyRun = undefined;
-    page = await browser.newPage();
-    await openStudio(page);
+    page = studioPage;
     const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
     expect(info.unet).toMatchObject({ provider: 'webgpu', precision: 'fp32' });
     expect(info.capabilities.controlnets).toEqual(['canny', 'scribble', 'zero-init']);
   });
-  test.afterAll(() => page.close());
 
   test('same seed and settings give identical images; with the preview off the loop reads nothing back, only the image', async () => {
     const plain = await plainImage();
@@ -127,7 +127,7 @@ test.describe('engine on WebGPU', () => {
       const out = await engine.generate({
         prompt: 'a cat',
         negativePrompt: '',
-        steps: 2,
+        steps: 1,
         cfgScale: 7.5,
         seed: 3,
         width: 64,

@@ -42,6 +42,8 @@ test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as d
     }
     return out;
   });
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  console.log(`Canny per image (≈512×640): WGSL median ${median(results.filter((r) => r.backend === 'gpu').map((r) => r.ms)).toFixed(0)} ms, CPU (WebAssembly) median ${median(results.filter((r) => r.backend === 'cpu').map((r) => r.ms)).toFixed(0)} ms`);
   expect(results.filter((r) => r.backend === 'gpu')).toHaveLength(27);
   for (const r of results) expect(r, r.name).toMatchObject({ mismatches: 0 });
 });

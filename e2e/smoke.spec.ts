@@ -1,6 +1,6 @@
 // Smoke test: the studio loads cross-origin isolated, reports its WebGPU adapter, and the
 // inference worker runs the tiny UNet on WebGPU and on WASM with matching outputs.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/shared-page.ts';
 
 test('the studio shell loads cross-origin isolated and reports the WebGPU adapter', async ({ page }) => {
   const response = await page.goto('/');
@@ -14,9 +14,8 @@ test('the studio shell loads cross-origin isolated and reports the WebGPU adapte
   await expect(page.getByTestId('adapter')).toContainText('no shader-f16');
 });
 
-test('the worker runs the tiny UNet on WebGPU and WASM, and they agree within 1e-4', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('adapter')).toBeVisible();
+// On the worker's shared page: the UNet's WebGPU pipelines may be compiled already (engine.spec).
+test('the worker runs the tiny UNet on WebGPU and WASM, and they agree within 1e-4', async ({ studioPage: page }) => {
   await page.getByRole('button', { name: 'Run GPU self-test' }).click();
   const result = page.getByRole('status', { name: 'Self-test result' });
   await expect(result).toBeVisible({ timeout: 150_000 });
