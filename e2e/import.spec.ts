@@ -42,6 +42,11 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
   await page.getByLabel('Image file').setInputFiles(BIRD);
   await unit.getByRole('combobox', { name: 'Preprocessor' }).selectOption('canny');
   await unit.getByRole('combobox', { name: 'Model' }).selectOption('my-canny');
+  // The upload is stored before the unit takes it; its Canny preview shows once it has.
+  await expect(async () => {
+    await unit.getByRole('button', { name: 'Preview' }).click();
+    await expect(unit.getByRole('img', { name: 'Control map preview' })).toBeVisible({ timeout: 5000 });
+  }).toPass({ timeout: 30_000 });
   await page.getByRole('button', { name: 'Generate' }).click();
   const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
   await expect(gallery).toHaveCount(1, { timeout: 120_000 });
