@@ -13,8 +13,11 @@ export interface BenchBrowser {
   close(): Promise<void>;
 }
 
-/** Serves `extra` folders under their URL prefixes next to the built app. */
-export async function openStudio(port: number, extra: Record<string, string> = {}): Promise<BenchBrowser> {
+/**
+ * Serves `extra` folders under their URL prefixes next to the built app. `bypassCSP` is for a
+ * benchmark that loads a library the studio's CSP forbids (OpenCV.js needs eval).
+ */
+export async function openStudio(port: number, extra: Record<string, string> = {}, options: { bypassCSP?: boolean } = {}): Promise<BenchBrowser> {
   await build({ logLevel: 'warn' });
   const server: PreviewServer = await preview({
     preview: { port, strictPort: true },
@@ -36,7 +39,7 @@ export async function openStudio(port: number, extra: Record<string, string> = {
     ],
   });
   const browser: Browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
+  const page = await browser.newPage({ bypassCSP: options.bypassCSP ?? false });
   // tsx compiles page.evaluate callbacks with esbuild's keepNames, which calls a __name helper.
   await page.addInitScript('globalThis.__name = (fn) => fn;');
   const url = `http://127.0.0.1:${port}`;

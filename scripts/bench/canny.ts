@@ -12,7 +12,7 @@ const opencvDir = dirname(require.resolve('@techstark/opencv-js/dist/opencv.js')
 const REPEATS = 5;
 
 async function main() {
-  const studio = await openStudio(4319, { '/bench-lib/': opencvDir });
+  const studio = await openStudio(4319, { '/bench-lib/': opencvDir }, { bypassCSP: true });
   try {
     await studio.page.addScriptTag({ url: '/bench-lib/opencv.js' });
     await studio.page.waitForFunction(() => {
