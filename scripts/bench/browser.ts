@@ -15,9 +15,11 @@ export interface BenchBrowser {
 
 /**
  * Serves `extra` folders under their URL prefixes next to the built app. `bypassCSP` is for a
- * benchmark that loads a library the studio's CSP forbids (OpenCV.js needs eval).
+ * benchmark that loads a library the studio's CSP forbids (OpenCV.js needs eval). `profileDir`
+ * opens an ordinary on-disk profile: Playwright's default context is off the record, and its
+ * in-memory storage quota is far below what a full-size model set needs.
  */
-export async function openStudio(port: number, extra: Record<string, string> = {}, options: { bypassCSP?: boolean } = {}): Promise<BenchBrowser> {
+export async function openStudio(port: number, extra: Record<string, string> = {}, options: { bypassCSP?: boolean; profileDir?: string } = {}): Promise<BenchBrowser> {
   await build({ logLevel: 'warn' });
   const server: PreviewServer = await preview({
     preview: { port, strictPort: true },
@@ -38,8 +40,10 @@ export async function openStudio(port: number, extra: Record<string, string> = {
       },
     ],
   });
-  const browser: Browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
-  const page = await browser.newPage({ bypassCSP: options.bypassCSP ?? false });
+  const launch = { executablePath: ensureChromium(), args: CHROMIUM_ARGS };
+  const context = options.profileDir ? await chromium.launchPersistentContext(options.profileDir, { ...launch, bypassCSP: options.bypassCSP ?? false }) : null;
+  const browser: Browser | null = context ? null : await chromium.launch(launch);
+  const page = context ? (context.pages()[0] ?? (await context.newPage())) : await browser!.newPage({ bypassCSP: options.bypassCSP ?? false });
   // tsx compiles page.evaluate callbacks with esbuild's keepNames, which calls a __name helper.
   await page.addInitScript('globalThis.__name = (fn) => fn;');
   const url = `http://127.0.0.1:${port}`;
@@ -50,7 +54,7 @@ export async function openStudio(port: number, extra: Record<string, string> = {
     page,
     url,
     async close() {
-      await browser.close();
+      await (context ?? browser)!.close();
       await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
     },
   };

@@ -4,8 +4,9 @@
 // (every Chromium process summed, sampled every 100 ms), MB/s, and the converted graphs'
 // sizes. Writes bench/results/convert.json. The issue's bound: at most 600 MB over idle.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, rmSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { SD15 } from '../../src/convert/architecture.ts';
 import type { ModelGraph, ParamRequest } from '../../src/convert/model-graph.ts';
 import { safetensorsHeader } from '../../src/convert/safetensors.ts';
@@ -57,6 +58,11 @@ async function ensureCheckpoint(): Promise<number> {
     await writeFp16(join(FOLDER, 'text_encoder/model.fp16.safetensors'), paramsOf(buildTextEncoder(t, 'float16')), 7);
     writeFileSync(join(FOLDER, '.done'), '');
   }
+  // A diffusers repo names its parts in model_index.json; the import needs it to take the folder as a whole model.
+  writeFileSync(
+    join(FOLDER, 'model_index.json'),
+    JSON.stringify({ _class_name: 'StableDiffusionPipeline', _diffusers_version: '0.27.2', text_encoder: ['transformers', 'CLIPTextModel'], unet: ['diffusers', 'UNet2DConditionModel'], vae: ['diffusers', 'AutoencoderKL'] }, null, 2),
+  );
   return ['unet', 'vae', 'text_encoder'].reduce((sum, part) => sum + readdirSync(join(FOLDER, part)).reduce((s, f) => s + statSync(join(FOLDER, part, f)).size, 0), 0);
 }
 
@@ -76,7 +82,9 @@ function browserRssMb(root = process.pid): number {
 
 async function main() {
   const inputBytes = await ensureCheckpoint();
-  const studio = await openStudio(4320);
+  // An on-disk profile, as a person's browser has (the default off-the-record one keeps storage in memory).
+  const profile = mkdtempSync(join(tmpdir(), 'convert-bench-'));
+  const studio = await openStudio(4320, {}, { profileDir: profile });
   try {
     await new Promise((r) => setTimeout(r, 3000));
     const idle = browserRssMb();
@@ -87,9 +95,15 @@ async function main() {
     const sampler = setInterval(() => (peak = Math.max(peak, browserRssMb())), 100);
     const t0 = performance.now();
     await panel.getByRole('button', { name: 'Convert', exact: true }).click();
-    await panel.getByRole('status').filter({ hasText: 'Imported model set "fullsize-random"' }).waitFor({ timeout: 1_800_000 });
+    const progress = setInterval(() => void panel.textContent().then((t) => console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${t?.replace(/\s+/g, ' ').slice(0, 300)}`)), 30_000);
+    // Done, or refused: an error in the panel ends the run with its words.
+    const done = panel.getByRole('status').filter({ hasText: 'Imported model set "fullsize-random"' });
+    const failed = panel.getByRole('alert');
+    await done.or(failed).first().waitFor({ timeout: 1_800_000 });
+    if (await failed.isVisible()) throw new Error(`the import failed: ${await failed.textContent()}`);
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
+    clearInterval(progress);
     const sizes = await studio.page.evaluate(async () => {
       const root = await navigator.storage.getDirectory();
       const out: Record<string, number> = {};
@@ -111,6 +125,7 @@ async function main() {
     console.log('wrote bench/results/convert.json');
   } finally {
     await studio.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
