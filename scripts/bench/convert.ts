@@ -2,7 +2,7 @@
 // fp16 folder as the hub has it: 1.7 GB UNet, VAE, text encoder) imported through the model
 // manager in Chromium, as a person does it. Reports the tab's memory over its idle level
 // (every Chromium process summed, sampled every 100 ms), MB/s, and the converted graphs'
-// sizes. Writes bench/results/convert.json. The issue's bound: at most 600 MB over idle.
+// sizes. Writes bench/results/convert-<precision>.json (fp16, or fp32 with --fp32). The issue's bound: at most 600 MB over idle.
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, rmSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,8 @@ import { float32ToFloat16 } from '../../src/diffusion/float16.ts';
 import { openStudio } from './browser.ts';
 
 const FOLDER = resolve('.models/fullsize-checkpoint');
+/** The set's precision: fp16 (the import's default where the GPU has shader-f16) unless `--fp32`. */
+const precision = process.argv.includes('--fp32') ? 'fp32' : 'fp16';
 const CONFIGS = resolve('../shared/data/checkpoints/tiny-sd15/diffusers');
 
 /** One safetensors file of `params` in fp16, written tensor by tensor (never the whole file in memory). */
@@ -91,6 +93,7 @@ async function main() {
     const panel = studio.page.getByRole('region', { name: 'Import checkpoint' });
     await panel.getByLabel('Diffusers folder').setInputFiles(FOLDER);
     await panel.getByLabel('Import name').fill('fullsize-random');
+    await panel.getByLabel('Import precision').selectOption(precision);
     let peak = idle;
     const sampler = setInterval(() => (peak = Math.max(peak, browserRssMb())), 100);
     const t0 = performance.now();
@@ -116,13 +119,13 @@ async function main() {
       await walk(root, '');
       return out;
     });
-    const result = { inputMB: inputBytes / 1e6, seconds, mbPerSecond: inputBytes / 1e6 / seconds, idleMB: idle, peakMB: peak, overIdleMB: peak - idle, limitMB: 600, files: sizes };
-    console.log(`\nconverted ${(inputBytes / 1e9).toFixed(2)} GB (fp16 diffusers folder → fp16 set) in ${seconds.toFixed(1)} s: ${result.mbPerSecond.toFixed(1)} MB/s`);
+    const result = { precision, inputMB: inputBytes / 1e6, seconds, mbPerSecond: inputBytes / 1e6 / seconds, idleMB: idle, peakMB: peak, overIdleMB: peak - idle, limitMB: 600, files: sizes };
+    console.log(`\nconverted ${(inputBytes / 1e9).toFixed(2)} GB (fp16 diffusers folder → ${precision} set) in ${seconds.toFixed(1)} s: ${result.mbPerSecond.toFixed(1)} MB/s`);
     console.log(`tab memory: idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${result.overIdleMB.toFixed(0)} MB over idle (limit 600)`);
     for (const [file, size] of Object.entries(sizes).sort()) console.log(`  ${file}  ${(size / 1e6).toFixed(1)} MB`);
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/convert.json', JSON.stringify(result, null, 2) + '\n');
-    console.log('wrote bench/results/convert.json');
+    writeFileSync(`bench/results/convert-${precision}.json`, JSON.stringify(result, null, 2) + '\n');
+    console.log(`wrote bench/results/convert-${precision}.json`);
   } finally {
     await studio.close();
     rmSync(profile, { recursive: true, force: true });
