@@ -138,18 +138,16 @@ export class InferenceEngine {
     await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
     const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
     const size = `${params.width}x${params.height}`;
-    {
-      const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
-      control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
-      const result = await generate(models, params, {
-        signal: control.signal,
-        onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
-      });
-      loaded.warmSizes.add(size);
-      const captured = loaded.capture?.lastCaptured ?? [];
-      const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
-      return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
-    }
+    const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
+    control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
+    const result = await generate(models, params, {
+      signal: control.signal,
+      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
+    });
+    loaded.warmSizes.add(size);
+    const captured = loaded.capture?.lastCaptured ?? [];
+    const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
+    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
   }
 
   /** Unloads the set (all of it, or only if it is the one with `key`). */
