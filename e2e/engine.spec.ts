@@ -1,7 +1,6 @@
 // The inference engine in Chromium on WebGPU (SwiftShader) with the tiny set: the real
 // worker, onnxruntime-web and the pipeline, called through the Engine interface.
 import type { Page } from '@playwright/test';
-import { openStudio } from './support/engine-page.ts';
 import { expect, test } from './support/shared-page.ts';
 
 const SET = '/models/tiny-sd15';
@@ -29,7 +28,7 @@ async function run(page: Page, options: { seed?: number; units?: { model: string
       sampler: 'euler-a',
       units: units.map((u) => ({ model: u.model, image: stripes(u.stripe ?? 1), weight: u.weight ?? 1, start: u.start ?? 0, end: u.end ?? 1, mode: 'balanced' as const })),
     }, { onProgress: (p) => stages.add(p.stage) });
-    return { pixels: Array.from(r.image.data), stats: r.stats, gpuReadbacks: r.gpuReadbacks, captured: r.captured, notCaptured: r.notCaptured, preparing: stages.has('preparing') };
+    return { pixels: Array.from(r.image.data), stats: r.stats, gpuReadbacks: r.gpuReadbacks, pipelinesCompiled: r.pipelinesCompiled, captured: r.captured, notCaptured: r.notCaptured, preparing: stages.has('preparing') };
   }, { seed: options.seed ?? 42, units: options.units ?? [], steps: options.steps ?? 2 });
 }
 const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
@@ -62,6 +61,8 @@ test.describe('engine on WebGPU', () => {
     expect(plain.stats.readbacks).toBe(1);
     // The runtime's own count agrees: nothing else left the GPU (the scheduler steps on it too).
     expect(plain.gpuReadbacks.count).toBe(1);
+    // Its shaders were compiled by the first run.
+    expect(again.pipelinesCompiled).toBe(0);
   });
 
   test('the zero-init ControlNet gives exactly the image without ControlNet; canny changes it', async () => {
@@ -83,6 +84,14 @@ test.describe('engine on WebGPU', () => {
     }
   });
 
+  test('loading the same set again keeps its compiled shaders: the next run compiles no GPU pipeline', async () => {
+    const canny = await cannyImage();
+    await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
+    const again = await run(page, { units: [{ model: 'canny' }] });
+    expect(again.pipelinesCompiled).toBe(0);
+    expect(maxDiff(again.pixels, canny.pixels)).toBe(0);
+  });
+
   // Stacked units (an image unlike either unit alone) and Cancel (stops within one step, the next
   // run works) are tested through the studio: e2e/studio.spec.ts, tests 3 and 4.
 
@@ -97,7 +106,7 @@ test.describe('engine on WebGPU', () => {
     const first = await time(() => run(page, { units: [{ model: 'canny' }] }));
     const again = await time(() => run(page, { units: [{ model: 'canny' }] }));
     const unetOnly = await time(() => run(page, {}));
-    console.log(`captured 64×64, 2 steps: first run (prepares) ${first.ms} ms, again ${again.ms} ms, UNet alone (already prepared) ${unetOnly.ms} ms`);
+    console.log(`captured 64×64, 2 steps: first run (prepares) ${first.ms} ms, ${first.r.pipelinesCompiled} pipelines compiled; again ${again.ms} ms, UNet alone (already prepared) ${unetOnly.ms} ms`);
     expect(first.r.notCaptured).toEqual([]);
     expect(first.r.captured.sort()).toEqual(['controlnet/canny/model.onnx', 'unet/model.onnx']);
     expect([first.r.preparing, again.r.preparing, unetOnly.r.preparing]).toEqual([true, false, false]);
@@ -145,7 +154,7 @@ test.describe('engine on WebGPU', () => {
   });
 });
 
-test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error', async ({ page }) => {
+test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error', async ({ studioPage: page }) => {
   await page.route('**/models/broken/**', async (route) => {
     const path = new URL(route.request().url()).pathname.replace('/models/broken/', '');
     const scenario = new URL(route.request().url()).pathname.split('/')[3];
@@ -155,7 +164,6 @@ test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error',
     if (scenario === 'corrupt' && file === 'unet/model.onnx') body = body.subarray(0, body.length / 3);
     await route.fulfill({ status: real.status(), body, headers: { 'content-type': 'application/octet-stream' } });
   });
-  await openStudio(page);
   const load = (url: string) =>
     page.evaluate((u) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url: u }, provider: 'wasm', controlnets: [] }).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), url);
   const corrupt = await load('/models/broken/corrupt');
@@ -165,4 +173,5 @@ test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error',
   expect(swapped?.name).toBe('ModelContractError');
   expect(swapped?.message).toContain('vae_decoder/model.onnx does not fit the vae_decoder slot');
   expect(swapped?.message).toContain('found (sample: float32[batch, 4, height, width]');
+  await page.unroute('**/models/broken/**');
 });

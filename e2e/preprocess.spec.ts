@@ -1,19 +1,23 @@
 // The preprocessors' WGSL paths on WebGPU (SwiftShader) against the same reference cases
 // as their CPU cores: Canny must match cv2.Canny exactly, normal maps within ±1.
-import { expect, test } from '@playwright/test';
-import { openStudio, serveSharedData } from './support/engine-page.ts';
+import type { Page } from '@playwright/test';
+import { serveSharedData } from './support/engine-page.ts';
+import { expect, test } from './support/shared-page.ts';
 
 declare global {
   // eslint-disable-next-line no-var
   var loadRgba: (url: string) => Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
 
-test.beforeEach(async ({ page }) => {
+// The worker's shared studio page (support/shared-page.ts): these tests call the engine only, so
+// they need no fresh page, and skip its start and the runtime's first load.
+let page: Page;
+test.beforeAll(async ({ studioPage }) => {
+  page = studioPage;
   await serveSharedData(page);
-  await openStudio(page);
 });
 
-test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as does the CPU core in the worker', async ({ page }) => {
+test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as does the CPU core in the worker', async () => {
   test.setTimeout(600_000);
   const results = await page.evaluate(async () => {
     const { cases } = await (await fetch('/__shared/reference/canny/cases.json')).json();
@@ -48,7 +52,7 @@ test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as d
   for (const r of results) expect(r, r.name).toMatchObject({ mismatches: 0 });
 });
 
-test('WGSL normal-from-depth matches ControlNet within ±1 and agrees with the CPU core', async ({ page }) => {
+test('WGSL normal-from-depth matches ControlNet within ±1 and agrees with the CPU core', async () => {
   const results = await page.evaluate(async () => {
     const { cases } = await (await fetch('/__shared/reference/normal/cases.json')).json();
     const out: { name: string; worstVsReference: number; worstVsCpu: number; backend: string }[] = [];
@@ -76,7 +80,7 @@ test('WGSL normal-from-depth matches ControlNet within ±1 and agrees with the C
   }
 });
 
-test('bad preprocessor input gets a clear error and the engine keeps working', async ({ page }) => {
+test('bad preprocessor input gets a clear error and the engine keeps working', async () => {
   const outcome = await page.evaluate(async () => {
     const engine = globalThis.controlnetStudio.engine;
     const empty = await engine.preprocess({ kind: 'canny', image: { data: new Uint8ClampedArray(0), width: 0, height: 0 }, low: 100, high: 200, backend: 'cpu' }).catch((e: Error) => e.message);
@@ -89,7 +93,7 @@ test('bad preprocessor input gets a clear error and the engine keeps working', a
   expect(outcome.okSize).toBe(64 * 64 * 4);
 });
 
-test('depth and pose run their models through the engine on WebGPU', async ({ page }) => {
+test('depth and pose run their models through the engine on WebGPU', async () => {
   const r = await page.evaluate(async () => {
     const engine = globalThis.controlnetStudio.engine;
     const bird = await globalThis.loadRgba('/__shared/images/bird.png');
@@ -114,7 +118,7 @@ test('depth and pose run their models through the engine on WebGPU', async ({ pa
   expect(r.wrongModel).toMatch(/depth\/model.onnx is not the model this preprocessor needs: it takes \(pixel_values\)/);
 });
 
-test('image files: a text file is refused, a 20000×20000 PNG is scaled down with a notice', async ({ page }) => {
+test('image files: a text file is refused, a 20000×20000 PNG is scaled down with a notice', async () => {
   // A valid 1-bit grey PNG of 20000×20000 (its zero rows compress to almost nothing).
   const { deflateSync } = await import('node:zlib');
   const { default: encodeChunks } = await import('png-chunks-encode');

@@ -34,4 +34,8 @@ test('the worker runs the tiny UNet on WebGPU and WASM, and they agree within 1e
   await expect(page.getByTestId('fp16-refusal')).toContainText('requires f16');
   const fp16Diff = Number(await page.getByTestId('fp16-diff').getAttribute('data-value'));
   expect(fp16Diff).toBeLessThan(1e-2);
+
+  // Closed, the panel gives its room back to the studio (which later specs use on this page).
+  await result.getByRole('button', { name: 'Close' }).click();
+  await expect(result).toBeHidden();
 });

@@ -1,7 +1,10 @@
 // The studio as a person uses it: draw, upload, preview, stack units, generate, cancel,
 // reload, download, live mode — by role and label, on WebGPU (SwiftShader) with the tiny set.
-// One page for the whole file (serial), so the UNet's WebGPU pipelines compile once.
-import { expect, test, type Locator, type Page } from '@playwright/test';
+// One page for the whole file (serial): the worker's shared studio page (support/shared-page.ts),
+// whose WebGPU pipelines the engine spec compiled for the same graphs and size. The studio's own
+// state there is fresh: the specs before this one call the engine, or leave the UI as they found it.
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './support/shared-page.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodePngImage, readPngText } from '../src/image/png.ts';
@@ -15,10 +18,9 @@ test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+test.beforeAll(async ({ studioPage }) => {
+  page = studioPage;
   page.on('pageerror', (e) => console.log('PAGEERROR', e.message, e.stack));
-  await page.goto('/');
   await expect(page.getByTestId('adapter')).toBeVisible();
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a bird on a branch');
   await page.getByRole('spinbutton', { name: 'Width' }).fill('64');
@@ -27,7 +29,6 @@ test.beforeAll(async ({ browser }) => {
   await page.getByRole('spinbutton', { name: 'Seed' }).fill('1234');
 });
 
-test.afterAll(async () => page.close());
 
 const unit = (n: number) => page.getByRole('group', { name: `ControlNet unit ${n}` });
 const canvas = () => page.getByLabel('Canvas', { exact: true });

@@ -3,6 +3,7 @@
 // outputs on the GPU, and counts every GPU→CPU readback.
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelLoadError } from './errors.ts';
+import { identityGraph } from '../models/op-graphs.ts';
 import { CapturedIo } from './captured-io.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';
 import { ReadbackCounter, type DeviceTensor, type Feed, type Session } from '../diffusion/session.ts';
@@ -42,6 +43,25 @@ export function configureRuntime(device: GPUDevice | null): void {
 /** Resolves once the shared GPU device has finished what was submitted so far (no data moves). */
 export function deviceWorkDone(): Promise<void> {
   return sharedDevice ? sharedDevice.queue.onSubmittedWorkDone() : Promise.resolve();
+}
+
+let shaderCacheHold: Promise<unknown> | null = null;
+
+/**
+ * onnxruntime's WebGPU EP keeps its compiled pipelines in a context that lives only while some
+ * session on the device does. Loading a set releases the old set's sessions first, which threw
+ * every compiled shader away, and the same graphs then compiled again (on SwiftShader, the tiny
+ * set's first 2-step run after reloading it took 46 s, against 8 s with the context kept; every
+ * SD 1.5 checkpoint has the same graphs, so switching sets reuses them too). A one-node session
+ * held for the worker's life keeps the context. It also keeps the EP's buffer cache, which holds
+ * the activation buffers a run frees for the next run: at most what a generation needs anyway.
+ */
+function holdShaderCache(ep: ort.InferenceSession.ExecutionProviderConfig): Promise<unknown> {
+  shaderCacheHold ??= ort.InferenceSession.create(identityGraph('float32'), { executionProviders: [ep] }).catch((err: unknown) => {
+    shaderCacheHold = null;
+    throw err;
+  });
+  return shaderCacheHold;
 }
 
 /** A session output that may live on the GPU. Owned by whoever holds it: call dispose(). */
@@ -122,11 +142,12 @@ export class ModelSession implements Session {
     }
   }
 
-  private static open(bytes: Uint8Array, provider: ExecutionProvider, externalData: { path: string; data: Uint8Array }[], capture: Record<string, number> | null): Promise<ort.InferenceSession> {
+  private static async open(bytes: Uint8Array, provider: ExecutionProvider, externalData: { path: string; data: Uint8Array }[], capture: Record<string, number> | null): Promise<ort.InferenceSession> {
     const row = PROVIDERS[provider];
     // onnxruntime-web 1.30 makes its own device unless the EP options name one: we pass ours,
     // so sessions, preprocessors and captured input buffers share one device (and buffers can pass between them).
     const ep = provider === 'webgpu' && sharedDevice ? ({ name: 'webgpu', device: sharedDevice } as ort.InferenceSession.ExecutionProviderConfig) : row.ep;
+    if (provider === 'webgpu' && sharedDevice) await holdShaderCache(ep);
     return ort.InferenceSession.create(bytes, {
       executionProviders: [ep],
       preferredOutputLocation: row.outputLocation,

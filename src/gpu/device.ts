@@ -15,6 +15,8 @@ export interface GpuInfo {
 export interface GpuContext {
   device: GPUDevice;
   info: GpuInfo;
+  /** Compute pipelines made on the device so far: each is a shader compile, which a cache hit avoids. */
+  pipelinesCompiled(): number;
   /** Deliberate teardown: the resulting `lost` event is not reported as a failure. */
   destroy(): void;
 }
@@ -48,6 +50,13 @@ export async function acquireGpu(events: DeviceEvents = {}): Promise<GpuContext 
     },
   });
 
+  // Counted at the device, where onnxruntime-web and our WGSL preprocessors both make theirs.
+  let pipelines = 0;
+  const createAsync = device.createComputePipelineAsync.bind(device);
+  const create = device.createComputePipeline.bind(device);
+  device.createComputePipelineAsync = (descriptor) => (pipelines++, createAsync(descriptor));
+  device.createComputePipeline = (descriptor) => (pipelines++, create(descriptor));
+
   let deliberate = false;
   void device.lost.then((lost) => {
     if (deliberate || lost.reason === 'destroyed') return;
@@ -70,6 +79,7 @@ export async function acquireGpu(events: DeviceEvents = {}): Promise<GpuContext 
       maxBufferSize: device.limits.maxBufferSize,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     },
+    pipelinesCompiled: () => pipelines,
     destroy() {
       deliberate = true;
       device.destroy();

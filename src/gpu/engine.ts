@@ -96,8 +96,10 @@ export type EngineGenerateParams = GenerateParams;
 export interface GenerateResponse {
   image: RgbaImage;
   stats: GenerationStats;
-    /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
+  /** Every GPU→CPU copy the runtime made during this generation (the pipeline's own reads included). */
   gpuReadbacks: { count: number; bytes: number };
+  /** GPU compute pipelines compiled during this generation (0 once its graphs' shaders are compiled; 0 on WASM). */
+  pipelinesCompiled: number;
   /** Graphs that ran captured (static shapes, replayed GPU work), and those that could not, with why. */
   captured: string[];
   notCaptured: { graph: string; reason: string }[];

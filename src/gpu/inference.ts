@@ -136,7 +136,8 @@ export class InferenceEngine {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
     await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
-    const [count0, bytes0] = [this.readbacks.count, this.readbacks.bytes];
+    const gpu = await this.gpu();
+    const [count0, bytes0, pipelines0] = [this.readbacks.count, this.readbacks.bytes, gpu?.pipelinesCompiled() ?? 0];
     const size = `${params.width}x${params.height}`;
     const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
     control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
@@ -147,7 +148,7 @@ export class InferenceEngine {
     loaded.warmSizes.add(size);
     const captured = loaded.capture?.lastCaptured ?? [];
     const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
-    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, captured, notCaptured };
+    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, pipelinesCompiled: (gpu?.pipelinesCompiled() ?? 0) - pipelines0, captured, notCaptured };
   }
 
   /** Unloads the set (all of it, or only if it is the one with `key`). */

@@ -47,7 +47,7 @@ export class NodeEngine implements Engine {
       signal: control.signal,
       onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
     });
-    return { ...result, gpuReadbacks: { count: 0, bytes: 0 }, captured: [], notCaptured: [] };
+    return { ...result, gpuReadbacks: { count: 0, bytes: 0 }, pipelinesCompiled: 0, captured: [], notCaptured: [] };
   }
 
   preprocess(request: PreprocessRequest): Promise<PreprocessResult> {

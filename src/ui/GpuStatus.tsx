@@ -43,14 +43,15 @@ export function GpuStatus() {
         Run GPU self-test
       </button>
       {testError && <p role="alert">Self-test failed: {testError}</p>}
-      {report && <SelfTestResult report={report} />}
+      {report && <SelfTestResult report={report} onClose={() => setReport(null)} />}
     </section>
   );
 }
 
-function SelfTestResult({ report }: { report: SelfTestReport }) {
+function SelfTestResult({ report, onClose }: { report: SelfTestReport; onClose: () => void }) {
   return (
     <div role="status" aria-label="Self-test result">
+      <button onClick={onClose}>Close</button>
       <p>
         UNet variant: {report.chosen.file} ({report.chosen.precision}) on {report.chosen.provider}
       </p>
