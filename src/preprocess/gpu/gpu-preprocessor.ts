@@ -3,24 +3,21 @@
 import cannyWgsl from './canny.wgsl?raw';
 import normalWgsl from './normal.wgsl?raw';
 import { cannyThresholds, TG22, type CannyImage, type CannyOptions } from '../canny.ts';
+import { TILE_STRONG, TILE_WEAK, tilesToGrow } from './hysteresis-tiles.ts';
 import type { DepthMap, NormalOptions } from '../normal.ts';
 
 const WG = 16;
-/**
- * Tile dispatches per submission before checking whether anything still changes. Each one
- * finishes hysteresis inside every 16×16 tile; only chains that cross tiles need more. Measured
- * on the 27 cv2 reference images (SwiftShader): 1 pass per check 1.1 s an image, 4 passes 2.1 s,
- * 16 passes 8.1 s; a whole-image pass costs more than the flag's readback.
- */
-const TILE_PASSES_PER_CHECK = 1;
+/** WebGPU's default maxComputeWorkgroupsPerDimension; longer tile lists wrap onto more rows. */
+const MAX_GROUPS_X = 65535;
+const NO_TILE = 0xffffffff;
 
 export class GpuPreprocessor {
   private cannyKernels: Kernels<'sobel' | 'suppress' | 'grow_tile' | 'finish'> | null = null;
   private normalKernels: Kernels<'reduce_partial' | 'reduce_total' | 'normal'> | null = null;
   /** GPU→CPU copies made, for the stats. */
   readbacks = 0;
-  /** Changed-flag reads the last Canny's hysteresis needed (one per batch of tile passes). */
-  hysteresisChecks = 0;
+  /** Hysteresis rounds the last Canny needed, and the tiles they ran (a 512×640 image has 1280). */
+  hysteresis = { rounds: 0, tiles: 0 };
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -46,11 +43,11 @@ export class GpuPreprocessor {
     return buf;
   }
 
-  private async read(src: GPUBuffer, size: number): Promise<ArrayBuffer> {
+  private async read(src: GPUBuffer, size: number, offset = 0): Promise<ArrayBuffer> {
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
     try {
       const enc = this.device.createCommandEncoder();
-      enc.copyBufferToBuffer(src, 0, staging, 0, size);
+      enc.copyBufferToBuffer(src, offset, staging, 0, size);
       this.device.queue.submit([enc.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       this.readbacks++;
@@ -68,7 +65,7 @@ export class GpuPreprocessor {
   private async runCanny(image: CannyImage, opts: CannyOptions): Promise<Uint8Array> {
     const { width, height } = image;
     const n = width * height;
-    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'], { TG22 });
+    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'read-only-storage'], { TG22, TILE_WEAK, TILE_STRONG, NO_TILE, MAX_GROUPS_X });
     const { low, high } = cannyThresholds(opts);
     const ch = image.channels ?? 4;
     // Pack to RGBA8 words (grey goes in the red byte).
@@ -76,16 +73,19 @@ export class GpuPreprocessor {
     for (let p = 0; p < n; p++) packed[p] = ch === 1 ? image.data[p]! : image.data[p * ch]! | (image.data[p * ch + 1]! << 8) | (image.data[p * ch + 2]! << 16);
     const S = GPUBufferUsage.STORAGE;
     const params = new Int32Array([width, height, ch === 1 ? 1 : 3, opts.l2 ? 1 : 0, low, high, 0, 0]);
+    const [tilesX, tilesY] = [Math.ceil(width / WG), Math.ceil(height / WG)];
+    const tiles = tilesX * tilesY;
     const buffers = [
       this.buffer(32, GPUBufferUsage.UNIFORM, params),
       this.buffer(n * 4, S, packed),
       this.buffer(n * 8, S),
       this.buffer(n * 4, S),
       this.buffer(n * 4, S),
-      this.buffer(4, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
+      this.buffer(tiles * 8, S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
       this.buffer(n * 4, S | GPUBufferUsage.COPY_SRC),
+      this.buffer(Math.ceil(tiles / MAX_GROUPS_X) * Math.min(tiles, MAX_GROUPS_X) * 4, S | GPUBufferUsage.COPY_DST),
     ];
-    const [, , , , , changed, edges] = buffers as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
+    const [, , , , , tileFlags, edges, work] = buffers as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
     try {
       const { layout, pipelines } = this.cannyKernels;
       const group = this.bindAll(layout, buffers);
@@ -100,18 +100,32 @@ export class GpuPreprocessor {
       dispatch(pass, 'suppress');
       pass.end();
       this.device.queue.submit([enc.finish()]);
-      // Hysteresis: tile passes until a whole batch of them changes nothing.
-      this.hysteresisChecks = 0;
+      // Hysteresis, in rounds over the tiles that can grow (tilesToGrow): a tile dispatch costs
+      // about the same whether or not its tile has work, 0.3–0.5 s a round over a whole 512×640
+      // image on SwiftShader, so rounds over every tile took 0.5–2.4 s an image. Reading which
+      // tiles grew is one small readback a round, as the changed flag it replaced was.
+      const flags = new Uint32Array(await this.read(tileFlags, tiles * 4));
+      let grew: Uint32Array | null = null;
+      this.hysteresis = { rounds: 0, tiles: 0 };
       for (;;) {
-        // Each batch that changes anything makes at least one pixel strong, so n batches is a hard bound.
-        if (++this.hysteresisChecks > n) throw new Error('GPU Canny: hysteresis did not converge (a GPU driver fault). Use the CPU path.');
+        const list = tilesToGrow(flags, grew, tilesX, tilesY);
+        if (list.length === 0) break;
+        // Each round that runs has a tile that grew before it, so n rounds is a hard bound.
+        if (++this.hysteresis.rounds > n) throw new Error('GPU Canny: hysteresis did not converge (a GPU driver fault). Use the CPU path.');
+        this.hysteresis.tiles += list.length;
+        const [groupsX, groupsY] = [Math.min(list.length, MAX_GROUPS_X), Math.ceil(list.length / MAX_GROUPS_X)];
+        const padded = new Uint32Array(groupsX * groupsY).fill(NO_TILE);
+        padded.set(list);
+        this.device.queue.writeBuffer(work, 0, padded);
         enc = this.device.createCommandEncoder();
-        enc.clearBuffer(changed);
+        enc.clearBuffer(tileFlags, tiles * 4, tiles * 4);
         pass = enc.beginComputePass();
-        for (let i = 0; i < TILE_PASSES_PER_CHECK; i++) dispatch(pass, 'grow_tile');
+        pass.setPipeline(pipelines.grow_tile);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(groupsX, groupsY);
         pass.end();
         this.device.queue.submit([enc.finish()]);
-        if (new Uint32Array(await this.read(changed, 4))[0] === 0) break;
+        grew = new Uint32Array(await this.read(tileFlags, tiles * 4, tiles * 4));
       }
       enc = this.device.createCommandEncoder();
       pass = enc.beginComputePass();
