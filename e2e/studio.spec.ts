@@ -29,7 +29,6 @@ test.beforeAll(async ({ studioPage }) => {
   await page.getByRole('spinbutton', { name: 'Seed' }).fill('1234');
 });
 
-
 const unit = (n: number) => page.getByRole('group', { name: `ControlNet unit ${n}` });
 const canvas = () => page.getByLabel('Canvas', { exact: true });
 const galleryItems = () => page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');

@@ -16,8 +16,6 @@ export class GpuPreprocessor {
   private normalKernels: Kernels<'reduce_partial' | 'reduce_total' | 'normal'> | null = null;
   /** GPU→CPU copies made, for the stats. */
   readbacks = 0;
-  /** Hysteresis rounds the last Canny needed, and the tiles they ran (a 512×640 image has 1280). */
-  hysteresis = { rounds: 0, tiles: 0 };
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -73,7 +71,7 @@ export class GpuPreprocessor {
     for (let p = 0; p < n; p++) packed[p] = ch === 1 ? image.data[p]! : image.data[p * ch]! | (image.data[p * ch + 1]! << 8) | (image.data[p * ch + 2]! << 16);
     const S = GPUBufferUsage.STORAGE;
     const params = new Int32Array([width, height, ch === 1 ? 1 : 3, opts.l2 ? 1 : 0, low, high, 0, 0]);
-    const [tilesX, tilesY] = [Math.ceil(width / WG), Math.ceil(height / WG)];
+    const [tilesX, tilesY] = [Math.ceil(width / WG), Math.ceil(height / WG)]; // also the workgroups of a whole-image kernel
     const tiles = tilesX * tilesY;
     const buffers = [
       this.buffer(32, GPUBufferUsage.UNIFORM, params),
@@ -89,10 +87,11 @@ export class GpuPreprocessor {
     try {
       const { layout, pipelines } = this.cannyKernels;
       const group = this.bindAll(layout, buffers);
-      const dispatch = (pass: GPUComputePassEncoder, name: keyof typeof pipelines) => {
+      /** One kernel over the whole image (16×16 invocations a workgroup), or over `groups` workgroups. */
+      const dispatch = (pass: GPUComputePassEncoder, name: keyof typeof pipelines, groups: [number, number] = [tilesX, tilesY]) => {
         pass.setPipeline(pipelines[name]);
         pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(Math.ceil(width / WG), Math.ceil(height / WG));
+        pass.dispatchWorkgroups(...groups);
       };
       let enc = this.device.createCommandEncoder();
       let pass = enc.beginComputePass();
@@ -102,17 +101,16 @@ export class GpuPreprocessor {
       this.device.queue.submit([enc.finish()]);
       // Hysteresis, in rounds over the tiles that can grow (tilesToGrow): a tile dispatch costs
       // about the same whether or not its tile has work, 0.3–0.5 s a round over a whole 512×640
-      // image on SwiftShader, so rounds over every tile took 0.5–2.4 s an image. Reading which
-      // tiles grew is one small readback a round, as the changed flag it replaced was.
+      // image on SwiftShader, so rounds over every tile took 0.5–2.4 s an image. Readbacks: the
+      // tile flags once (4 bytes a tile), then which tiles grew each round, where the changed flag was read.
       const flags = new Uint32Array(await this.read(tileFlags, tiles * 4));
       let grew: Uint32Array | null = null;
-      this.hysteresis = { rounds: 0, tiles: 0 };
+      let rounds = 0;
       for (;;) {
         const list = tilesToGrow(flags, grew, tilesX, tilesY);
         if (list.length === 0) break;
         // Each round that runs has a tile that grew before it, so n rounds is a hard bound.
-        if (++this.hysteresis.rounds > n) throw new Error('GPU Canny: hysteresis did not converge (a GPU driver fault). Use the CPU path.');
-        this.hysteresis.tiles += list.length;
+        if (++rounds > n) throw new Error('GPU Canny: hysteresis did not converge (a GPU driver fault). Use the CPU path.');
         const [groupsX, groupsY] = [Math.min(list.length, MAX_GROUPS_X), Math.ceil(list.length / MAX_GROUPS_X)];
         const padded = new Uint32Array(groupsX * groupsY).fill(NO_TILE);
         padded.set(list);
@@ -120,9 +118,7 @@ export class GpuPreprocessor {
         enc = this.device.createCommandEncoder();
         enc.clearBuffer(tileFlags, tiles * 4, tiles * 4);
         pass = enc.beginComputePass();
-        pass.setPipeline(pipelines.grow_tile);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(groupsX, groupsY);
+        dispatch(pass, 'grow_tile', [groupsX, groupsY]);
         pass.end();
         this.device.queue.submit([enc.finish()]);
         grew = new Uint32Array(await this.read(tileFlags, tiles * 4, tiles * 4));
