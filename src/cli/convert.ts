@@ -1,7 +1,8 @@
 // Converts checkpoints into a model set the studio and `npm run generate` load:
 //   npm run convert -- --checkpoint <file.safetensors|file.ckpt|diffusers folder|https URL>
 //     [--controlnet <name>=<file or folder>]... --out <dir> [--precision fp16|fp32]
-//     [--text-heads N] [--unet-heads N]
+//     [--text-heads N] [--unet-heads N] [--lora <file>[:<m>[:<unet m>]]]...
+// LoRAs given with --lora are baked into the text encoder and UNet (as kohya's merge_lora.py does).
 // With only --controlnet and --out an existing set, the ControlNets are added to that set.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import type { GraphProgress } from '../convert/write-set.ts';
 import { readFile } from 'node:fs/promises';
 import { fileBytes } from './fs-bytes.ts';
 import { folderStore } from './fs-store.ts';
+import { nodeLoraMerger, parseLoraSpec, resolveLoras } from './loras.ts';
 
 /** CLIP's merge list, shipped with the studio for checkpoints that carry no tokenizer. */
 export const CLIP_VOCAB = resolve(import.meta.dirname, '../../public/clip/bpe_simple_vocab_16e6.txt.gz');
@@ -62,6 +64,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
       precision: { type: 'string', default: 'fp16' },
       'text-heads': { type: 'string' },
       'unet-heads': { type: 'string' },
+      lora: { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.out) throw new CheckpointError('--out <dir> is required: the folder the set is written to.');
@@ -82,6 +85,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
 
   if (!values.checkpoint) {
     if (!controlnets.length) throw new CheckpointError('Give --checkpoint (a base model), or --controlnet to add to the set in --out.');
+    if (values.lora.length) throw new CheckpointError('--lora bakes LoRAs into a base model: give it with --checkpoint.');
     const result = await addControlNetsToSet(controlnets, { store: folderStore(out), root: '', precision, onProgress });
     log('\n');
     return { out, notices: result.notices };
@@ -92,7 +96,9 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   // Written beside the target and renamed into place at the end, so a failed run leaves nothing.
   const partial = `${out}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  const result = await convertPipeline(base, controlnets, () => readFile(CLIP_VOCAB), { store: folderStore(dirname(partial)), root: basename(partial), precision, onProgress });
+  const { applied } = await resolveLoras(values.lora.map(parseLoraSpec), [], []);
+  const loras = applied.length ? { applied, merger: nodeLoraMerger() } : undefined;
+  const result = await convertPipeline(base, controlnets, () => readFile(CLIP_VOCAB), { store: folderStore(dirname(partial)), root: basename(partial), precision, onProgress, loras });
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);
   log('\n');

@@ -2,6 +2,7 @@
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SetSource } from '../models/set-source.ts';
+import { fileBytes } from './fs-bytes.ts';
 
 export function folderSource(dir: string): SetSource {
   return {
@@ -13,5 +14,6 @@ export function folderSource(dir: string): SetSource {
       ),
     size: (path) => stat(join(dir, path)).then((s) => s.size, () => null),
     localPath: (path) => join(dir, path),
+    readRange: async (path, offset, length) => (await fileBytes(join(dir, path))).read(offset, length),
   };
 }

@@ -2,9 +2,12 @@
 //   npm run generate -- --models <dir> --prompt "…" [--negative "…"]
 //     [--control <name>=<png>[:weight[:start:end[:mode]]]]… [--preprocess canny|mlsd|scribble|scribble_xdog|none]…
 //     [--resize-mode crop|fill|just-resize] [--init <png> --strength s]
+//     [--lora <file>[:<m>[:<unet m>]]]… [--lora-dir <dir>]…
 //     --steps N --sampler euler-a --cfg 7.5 --seed S --width W --height H --out out.png
 // A control image of any size is fitted to the generation size as A1111 does (Crop and Resize by
 // default); with --preprocess (one per --control, in order) it is first turned into that map.
+// LoRAs apply at load (the set's files are not changed): each --lora, and each <lora:name:m> tag
+// of the prompt, whose file is a --lora file or sits in a --lora-dir folder.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +22,9 @@ import { decodePngImage, encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
 import { folderSource } from './fs-source.ts';
 import { nodeOps, nodeSession } from './node-runtime.ts';
+import { nodeLoraMerger, parseLoraSpec, resolveLoras } from './loras.ts';
+import { LoadedLoras } from '../convert/lora/lora-at-load.ts';
+import { extractLoraTags } from '../diffusion/extra-networks.ts';
 
 const MODE_LABELS: Record<ControlMode, string> = { balanced: 'Balanced', prompt: 'My prompt is more important', controlnet: 'ControlNet is more important' };
 
@@ -93,6 +99,8 @@ export async function main(argv: string[]): Promise<string> {
       width: { type: 'string', default: '512' },
       height: { type: 'string', default: '512' },
       out: { type: 'string', default: 'out.png' },
+      lora: { type: 'string', multiple: true, default: [] },
+      'lora-dir': { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.models) throw new Error('--models <dir> is required: a model set in the diffusers ONNX layout.');
@@ -114,8 +122,10 @@ export async function main(argv: string[]): Promise<string> {
   const controls = values.control.map(parseControl);
   const [width, height] = [numberOf('width', values.width), numberOf('height', values.height)];
   const units = await Promise.all(controls.map(async ({ path, ...u }, i) => ({ ...u, image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode) })));
+  const tagged = extractLoraTags(values.prompt);
+  const loras = await resolveLoras(values.lora.map(parseLoraSpec), values['lora-dir'], tagged.loras);
   const params: GenerateParams = {
-    prompt: values.prompt,
+    prompt: tagged.prompt,
     negativePrompt: values.negative,
     steps: numberOf('steps', values.steps),
     cfgScale: cfgScale(numberOf('cfg', values.cfg)),
@@ -126,14 +136,16 @@ export async function main(argv: string[]): Promise<string> {
     units,
     init: values.init ? { image: fitToSize(hwc3(readPng(values.init)), width, height, resizeMode), strength: numberOf('strength', values.strength) } : undefined,
   };
+  const atLoad = new LoadedLoras(nodeLoraMerger());
   const { models } = await loadModelSet(folderSource(values.models), {
     createSession: nodeSession(),
     ops: nodeOps(),
     controlnets: [...new Set(controls.map((c) => c.model))],
+    patchGraph: (g) => atLoad.patchGraph(g, loras.applied),
   });
   const result = await generate(models, params, { onStep: (s) => process.stderr.write(`step ${s.step}/${s.total} ${s.ms.toFixed(0)} ms\n`) });
   const text = formatParameters({
-    prompt: params.prompt,
+    prompt: values.prompt,
     negativePrompt: params.negativePrompt,
     steps: params.steps,
     sampler: SCHEDULER_LABELS[sampler],
@@ -143,6 +155,7 @@ export async function main(argv: string[]): Promise<string> {
     height: params.height,
     model: basename(resolve(values.models)),
     units: controls.map((c, i) => ({ module: preprocessors[i] ?? 'none', model: c.model, weight: c.weight, guidanceStart: c.start, guidanceEnd: c.end, controlMode: MODE_LABELS[c.mode], resizeMode: RESIZE_MODE_LABELS[resizeMode], pixelPerfect: false })),
+    loraHashes: loras.hashes,
   });
   writeFileSync(values.out, encodePngWithText(result.image, { parameters: text }));
   return values.out;

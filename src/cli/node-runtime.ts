@@ -110,6 +110,7 @@ const CPU_RUNTIME = nodeRuntime('cpu');
 export const nodeSession =
   (runtime: NodeRuntime = CPU_RUNTIME) =>
   (spec: SessionSpec) =>
-    NodeSession.create(spec.localPath ?? spec.bytes!, spec.label, runtime);
+    // A graph given as bytes (patched with LoRAs) names its weight files, which come along as buffers.
+    NodeSession.create(spec.localPath ?? spec.bytes!, spec.label, runtime, spec.localPath || !spec.externalData.length ? {} : { externalData: spec.externalData });
 
 export const nodeOps = (runtime: NodeRuntime = CPU_RUNTIME) => new GraphTensorOps((bytes, label) => NodeSession.create(bytes, label, runtime));

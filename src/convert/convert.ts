@@ -13,6 +13,7 @@ import type { OpenedControlNet, OpenedPipeline } from './open-checkpoint.ts';
 import { controlNetSetGraph, pipelineGraphs, pipelineIndex, SD15_SCHEDULER_CONFIG, TOKENIZER_CONFIG, unetShape } from './set-graphs.ts';
 import type { Checkpoint } from './weights.ts';
 import { storePath, writeGraphs, type GraphProgress } from './write-set.ts';
+import { bakedRecord, bakeLoras, type BakeLoras } from './lora/bake.ts';
 
 export interface ConvertOptions {
   store: FileStore;
@@ -24,6 +25,8 @@ export interface ConvertOptions {
   maxDataFileBytes?: number;
   signal?: AbortSignal;
   onProgress?: (p: GraphProgress) => void;
+  /** LoRAs merged into the text encoder and UNet as they are written. */
+  loras?: BakeLoras;
 }
 
 export interface NamedControlNet {
@@ -76,7 +79,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
   if (!opts.root) throw new Error('convertPipeline needs a folder of its own to write into');
   for (const cn of controlnets) checkFits(cn, base.arch.unet);
   const dtype = floatType(opts.precision);
-  const graphs = [...pipelineGraphs(base.arch, dtype, base), ...controlnets.map((cn) => controlNetSetGraph(cn.name, cn.opened.arch, dtype, cn.opened.weights))];
+  const graphs = [...bakeLoras(pipelineGraphs(base.arch, dtype, base), opts.loras), ...controlnets.map((cn) => controlNetSetGraph(cn.name, cn.opened.arch, dtype, cn.opened.weights))];
   return cleanUpAfter(opts.store, [opts.root], async () => {
     const files = await writeGraphs(graphs, { ...opts, external: true });
     const at = (p: string) => storePath(opts.root, p);
@@ -89,6 +92,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
       ...base.notices,
       ...controlnets.flatMap((c) => c.opened.notices),
       ...(base.tokenizer ? [] : [`${base.label} carries no tokenizer: CLIP's own vocabulary (bundled) is used, as SD 1.5 was trained with it.`]),
+      ...(opts.loras?.applied ?? []).map((a) => `Baked in LoRA ${a.lora.label} (UNet ${a.unet}, text encoder ${a.text}).`),
       ...unusedNotice([...base.checkpoints, ...controlnets.flatMap((c) => c.opened.checkpoints)]),
     ];
     const fp16 = dtype === 'float16';
@@ -102,6 +106,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
       data_files: files,
       label: opts.label ?? base.label,
       converted_from: base.label,
+      ...(opts.loras?.applied.length ? { baked_loras: bakedRecord(opts.loras) } : {}),
       notices,
     });
     await writeStoreText(opts.store, at('model_index.json'), json(index));

@@ -24,6 +24,10 @@ export interface ParametersInfo {
   height: number;
   model: string;
   units: ParametersUnit[];
+  /** LoRAs the prompt's tags (or the run) applied: A1111's "Lora hashes", the first 12 hex digits of each file's sha256. */
+  loraHashes?: { name: string; hash: string }[];
+  /** Further "Key: value" fields, in order (img2img's Denoising strength, inpainting's Mask blur, …). */
+  extra?: [key: string, value: string | number][];
 }
 
 /** Control characters would break the text chunk's reader; newlines stay only in the prompts. */
@@ -43,6 +47,8 @@ export function formatParameters(p: ParametersInfo): string {
       (u, i) =>
         `ControlNet ${i}: "Module: ${value(u.module)}, Model: ${value(u.model)}, Weight: ${u.weight}, Guidance Start: ${u.guidanceStart}, Guidance End: ${u.guidanceEnd}, Control Mode: ${value(u.controlMode)}, Resize Mode: ${value(u.resizeMode)}, Pixel Perfect: ${u.pixelPerfect ? 'True' : 'False'}"`,
     ),
+    ...(p.extra ?? []).map(([k, v]) => `${value(k)}: ${typeof v === 'number' ? v : value(v)}`),
+    ...(p.loraHashes?.length ? [`Lora hashes: "${p.loraHashes.map((l) => `${value(l.name)}: ${l.hash}`).join(', ')}"`] : []),
   ];
   return `${clean(p.prompt, true)}\nNegative prompt: ${clean(p.negativePrompt, true)}\n${fields.join(', ')}`;
 }

@@ -49,6 +49,8 @@ export interface LoadOptions {
   onWarning?: (message: string) => void;
   /** The GPU's largest buffer, when the set loads on WebGPU. */
   maxBufferSize?: number | null;
+  /** Replaces some of a graph's weights as it loads (LoRAs applied at load); null leaves it as it is. */
+  patchGraph?: (g: GraphToLoad) => Promise<GraphPatch | null>;
 }
 
 export interface SetCapabilities {
@@ -70,18 +72,29 @@ export interface GraphToLoad {
 }
 
 /** A graph file's bytes and the weight files beside it that exist. */
-export async function readGraph(source: SetSource, file: string, dataNames: string[]): Promise<{ bytes: Uint8Array; externalData: ExternalData[] }> {
+export async function readGraph(source: SetSource, file: string, dataNames: string[], dataOnly = false): Promise<{ bytes: Uint8Array; externalData: ExternalData[] }> {
   const folder = file.slice(0, file.lastIndexOf('/') + 1);
   const externalData: ExternalData[] = [];
   for (const name of dataNames) if (await source.has(folder + name)) externalData.push({ path: name, data: await source.read(folder + name) });
-  return { bytes: await source.read(file), externalData };
+  return { bytes: dataOnly ? new Uint8Array(0) : await source.read(file), externalData };
 }
 
-async function openSession(g: GraphToLoad, opts: Pick<LoadOptions, 'createSession'>): Promise<Session> {
-  const localPath = g.source.localPath?.(g.file) ?? null;
+/** A graph with some of its weights replaced (LoRAs merged in): its bytes, and the one new weight file they name. */
+export interface GraphPatch {
+  bytes: Uint8Array;
+  overlay: ExternalData;
+}
+
+/** Makes a session of one of the set's graphs, as it is or with a patch over it. */
+export async function openGraphSession(g: GraphToLoad, opts: Pick<LoadOptions, 'createSession'>, patch: GraphPatch | null = null): Promise<Session> {
+  const localPath = patch ? null : (g.source.localPath?.(g.file) ?? null);
   if (localPath) return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes: null, externalData: [], localPath });
-  const { bytes, externalData } = await readGraph(g.source, g.file, g.dataNames);
-  const reread = () => readGraph(g.source, g.file, g.dataNames);
+  const readPatched = async () => {
+    const base = await readGraph(g.source, g.file, g.dataNames, patch !== null);
+    return patch ? { bytes: patch.bytes, externalData: [...base.externalData, patch.overlay] } : base;
+  };
+  const { bytes, externalData } = await readPatched();
+  const reread = readPatched;
   return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes, externalData, localPath: null, reread }).catch((err: unknown) => {
     // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
     const missing = externalDataReferences(bytes).filter((name) => !externalData.some((e) => e.path === name));
@@ -101,7 +114,14 @@ async function storedControlNetGraph(stored: StoredControlNet, index: ModelIndex
   return { source: stored.source, file: 'model.onnx', label: `controlnet ${stored.name} (stored)`, role: 'controlnet', fp16: info.precision === 'fp16', dataNames: info.data_files.map((p) => p.slice(p.lastIndexOf('/') + 1)) };
 }
 
-export async function loadModelSet(source: SetSource, opts: LoadOptions): Promise<{ models: PipelineModels; capabilities: SetCapabilities }> {
+/** A loaded set: its sessions for the pipeline, what it can do, and the graphs LoRAs change (to open again with them). */
+export interface LoadedModelSet {
+  models: PipelineModels;
+  capabilities: SetCapabilities;
+  graphs: { text: GraphToLoad; unet: GraphToLoad };
+}
+
+export async function loadModelSet(source: SetSource, opts: LoadOptions): Promise<LoadedModelSet> {
   const index = await readModelIndex(source);
   const studio = index.controlnet_studio ?? {};
   const available = studio.controlnets ?? [];
@@ -136,7 +156,7 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
   let done = 0;
   const open = async <C>(g: GraphToLoad, check: (f: string, i: ValueMeta[], o: ValueMeta[]) => C) => {
     opts.onProgress?.(done, all.length, g.label);
-    const session = await openSession(g, opts);
+    const session = await openGraphSession(g, opts, (await opts.patchGraph?.(g)) ?? null);
     const contract = check(g.label, session.inputs, session.outputs);
     opts.onProgress?.(++done, all.length, g.label);
     return { session, contract };
@@ -158,13 +178,14 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
       controlnets: [...controlnets.keys()],
       unetPrecision: unet.contract.dtype === 'float16' ? 'fp16' : 'fp32',
     },
+    graphs: { text: graphs.text, unet: graphs.unet },
   };
 }
 
 /** A stored ControlNet as a session beside a loaded set (checked to fit the set's UNet). */
 export async function openControlNet(stored: StoredControlNet, index: ModelIndex, createSession: LoadOptions['createSession']): Promise<{ session: Session; label: string }> {
   const g = await storedControlNetGraph(stored, index);
-  return { session: await openSession(g, { createSession }), label: g.label };
+  return { session: await openGraphSession(g, { createSession }), label: g.label };
 }
 
 /** What a set does have, for an error about what it lacks. */

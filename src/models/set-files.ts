@@ -40,6 +40,11 @@ export function storeSource(store: FileStore, setId: string): SetSource {
     },
     has: async (path) => (await store.size(`${setId}/${path}`)) !== null,
     size: (path) => store.size(`${setId}/${path}`),
+    async readRange(path, offset, length) {
+      const blob = await store.blob(`${setId}/${path}`);
+      if (!blob) throw new Error(`${path} of ${setId} is not in the browser's storage; download or convert the set again.`);
+      return blobRange(blob, path, offset, length);
+    },
     localPath: store.localPath ? (path) => store.localPath!(`${setId}/${path}`) : undefined,
   };
 }
@@ -54,7 +59,17 @@ export function blobSource(files: Record<string, Blob>): SetSource {
     },
     has: async (path) => path in files,
     size: async (path) => files[path]?.size ?? null,
+    async readRange(path, offset, length) {
+      const blob = files[path];
+      if (!blob) throw new Error(`The folder has no ${path}; pick the set's top folder (the one with model_index.json).`);
+      return blobRange(blob, path, offset, length);
+    },
   };
+}
+
+async function blobRange(blob: Blob, path: string, offset: number, length: number): Promise<Uint8Array> {
+  if (offset + length > blob.size) throw new Error(`${path} ends at ${blob.size} bytes; a weight needs bytes ${offset}–${offset + length}.`);
+  return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
 }
 
 /**

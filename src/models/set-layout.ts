@@ -33,6 +33,8 @@ export interface StudioIndex {
   label?: string;
   /** What the set was converted from, and what the conversion noticed. */
   converted_from?: string;
+  /** LoRAs merged into its weights when it was converted, with their multipliers. */
+  baked_loras?: { file: string; unet: number; text_encoder: number }[];
   notices?: string[];
 }
 

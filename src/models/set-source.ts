@@ -14,6 +14,16 @@ export interface SetSource {
   size?(path: string): Promise<number | null>;
   /** Where the file is on disk, when the runtime can read it (and its weight files) from there itself (Node). */
   localPath?(path: string): string | null;
+  /** `length` bytes of a file from `offset`, without reading the rest (a weight in a multi-GB data file). */
+  readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** Part of a set's file: by range where the source can, else from the whole file. */
+export async function readFileRange(source: SetSource, path: string, offset: number, length: number): Promise<Uint8Array> {
+  if (source.readRange) return source.readRange(path, offset, length);
+  const whole = await source.read(path);
+  if (offset + length > whole.length) throw new Error(`${path} ends at ${whole.length} bytes; a weight needs bytes ${offset}–${offset + length}.`);
+  return whole.subarray(offset, offset + length);
 }
 
 export interface ExternalData {

@@ -11,7 +11,7 @@ import { sharedJson, sharedPath } from './shared-data.ts';
 
 export const CHECKPOINTS = () => sharedPath('checkpoints/tiny-sd15');
 
-interface CaseTensor {
+export interface CaseTensor {
   name: string;
   shape: number[];
   file: string;
@@ -21,22 +21,36 @@ export interface ReferenceCase {
   graph: string;
   inputs: CaseTensor[];
   outputs: (CaseTensor & { max_abs: number })[];
+  tolerance?: { atol: number; rtol: number };
 }
 
 export const referenceCases = () => sharedJson<{ cases: ReferenceCase[] }>('checkpoints/tiny-sd15/reference/cases.json').cases;
 
-const read = (t: CaseTensor) => {
-  const bytes = readFileSync(join(CHECKPOINTS(), 'reference', t.file));
+/** A reference folder's .bin tensor (raw little-endian float32). */
+export const readCaseTensor = (t: CaseTensor, dir = join(CHECKPOINTS(), 'reference')) => {
+  const bytes = readFileSync(join(dir, t.file));
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 };
+const read = (t: CaseTensor) => readCaseTensor(t);
+
+/**
+ * The fixtures' element-wise check, |actual − expected| ≤ atol + rtol·|expected|: the worst
+ * element's |error| ÷ its allowance (≤ 1 passes).
+ */
+export function worstAllowance(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: { atol: number; rtol: number }): number {
+  if (actual.length !== expected.length) throw new Error(`${actual.length} values, expected ${expected.length}`);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (tolerance.atol + tolerance.rtol * Math.abs(expected[i]!)));
+  return worst;
+}
 
 async function session(setDir: string, graph: string) {
   return ort.InferenceSession.create(join(setDir, graph));
 }
 
 /** A reference input as the session's input wants it (int ids and timesteps, fp16 where the graph is fp16). */
-function feed(meta: ort.InferenceSession.ValueMetadata, t: CaseTensor): ort.Tensor {
-  const values = read(t);
+export function caseFeed(meta: ort.InferenceSession.ValueMetadata, t: CaseTensor, dir?: string): ort.Tensor {
+  const values = readCaseTensor(t, dir);
   const type = meta.isTensor ? meta.type : 'float32';
   if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.round(v))), t.shape);
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values, Math.round), t.shape);
@@ -44,7 +58,7 @@ function feed(meta: ort.InferenceSession.ValueMetadata, t: CaseTensor): ort.Tens
   return new ort.Tensor('float32', values, t.shape);
 }
 
-const values = (t: ort.Tensor) => (t.type === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+export const tensorValues = (t: ort.Tensor) => (t.type === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
 
 async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseTensor | ort.Tensor>): Promise<ort.Tensor[]> {
   const s = await session(setDir, graph);
@@ -52,7 +66,7 @@ async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseT
   for (const meta of s.inputMetadata) {
     const given = inputs.get(meta.name) ?? (meta.name === 'conditioning_scale' ? new ort.Tensor('float32', Float32Array.of(1), []) : null);
     if (!given) throw new Error(`${graph} needs ${meta.name}, which the case does not give`);
-    feeds[meta.name] = 'file' in given ? feed(meta, given as CaseTensor) : (given as ort.Tensor);
+    feeds[meta.name] = 'file' in given ? caseFeed(meta, given as CaseTensor) : (given as ort.Tensor);
   }
   const out = await s.run(feeds);
   return s.outputNames.filter((n) => n !== 'pooler_output').map((n) => out[n]!);
@@ -72,7 +86,7 @@ export async function caseErrors(setDir: string, c: ReferenceCase, controlnetGra
   }
   return c.outputs.map((expectedMeta, i) => {
     const expected = read(expectedMeta);
-    const actual = values(outputs[i]!);
+    const actual = tensorValues(outputs[i]!);
     if (actual.length !== expected.length) throw new Error(`${c.name}: output ${i} has ${actual.length} values, expected ${expected.length}`);
     let max = 0;
     for (let k = 0; k < actual.length; k++) max = Math.max(max, Math.abs(actual[k]! - expected[k]!));
