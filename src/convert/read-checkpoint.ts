@@ -44,7 +44,7 @@ export function classify(tensors: TensorMap, file: string): FileKind {
   const has = (prefix: string) => some(keys, (k) => k.startsWith(prefix));
   if (!keys.length) throw new CheckpointError(`${file} holds no tensors: it is not a model checkpoint.`);
   if (some(keys, (k) => /(^|\.)lora_(up|down|[AB])\b|^lora_(unet|te)_|\.alpha$|lora_magnitude/.test(k))) {
-    throw new CheckpointError(`${file} is a LoRA: a small add-on trained on top of a base model, not a checkpoint of its own. Import a full SD 1.5 checkpoint (about 2–4 GB); applying LoRAs is not supported yet.`);
+    throw new CheckpointError(`${file} is a LoRA: a small add-on trained on top of a base model, not a checkpoint of its own. Import it in the LoRA library (or bake it in with --lora), and import a full SD 1.5 checkpoint (about 2–4 GB) here.`);
   }
   if (has('conditioner.embedders.') || has('model.diffusion_model.label_emb.')) {
     throw new CheckpointError(`${file} is an SDXL checkpoint. The studio runs Stable Diffusion 1.5 and its ControlNets; pick an SD 1.5 checkpoint.`);

@@ -95,9 +95,9 @@ export async function caseErrors(setDir: string, c: ReferenceCase, controlnetGra
 }
 
 /** Writes tensors as a safetensors file (for repacks other tools make, e.g. a ControlNet without its prefix). */
-export async function writeSafetensorsFile(path: string, tensors: StoredTensor[], rename: (key: string) => string = (k) => k): Promise<void> {
+export async function writeSafetensorsFile(path: string, tensors: StoredTensor[], rename: (key: string) => string = (k) => k, metadata?: Record<string, string>): Promise<void> {
   const entries = tensors.map((t) => ({ key: rename(t.key), dtype: t.dtype, shape: t.shape, t }));
-  const { header, order } = safetensorsHeader(entries);
+  const { header, order } = safetensorsHeader(entries, metadata);
   const byKey = new Map(entries.map((e) => [e.key, e.t]));
   const parts: Uint8Array[] = [header];
   for (const key of order) parts.push(await byKey.get(key)!.bytes());
