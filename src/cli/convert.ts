@@ -1,9 +1,11 @@
 // Converts checkpoints into a model set the studio and `npm run generate` load:
 //   npm run convert -- --checkpoint <file.safetensors|file.ckpt|diffusers folder|https URL>
 //     [--controlnet <name>=<file or folder>]... --out <dir> [--precision fp16|fp32]
-//     [--text-heads N] [--unet-heads N] [--lora <file>[:<m>[:<unet m>]]]...
+//     [--text-heads N] [--unet-heads N] [--lora <file>[:<m>[:<unet m>]]]... [--taesd <folder or file>]...
 // LoRAs given with --lora are baked into the text encoder and UNet (as kohya's merge_lora.py does).
-// With only --controlnet and --out an existing set, the ControlNets are added to that set.
+// --taesd (taesd_decoder / taesd_encoder files, or a diffusers AutoencoderTiny folder) adds
+// TAESD's graphs, for previews and fast decoding.
+// With only --taesd and --out an existing set, TAESD is added to that set. With only --controlnet and --out an existing set, the ControlNets are added to that set.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +14,8 @@ import { addControlNetsToSet, convertPipeline, type NamedControlNet } from '../c
 import { CheckpointError } from '../convert/errors.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import { openCheckpoint, type CheckpointInput } from '../convert/open-checkpoint.ts';
+import { openTaesd } from '../convert/open-taesd.ts';
+import { addTaesdToSet } from '../convert/convert-taesd.ts';
 import type { GraphProgress } from '../convert/write-set.ts';
 import { readFile } from 'node:fs/promises';
 import { fileBytes } from './fs-bytes.ts';
@@ -65,6 +69,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
       'text-heads': { type: 'string' },
       'unet-heads': { type: 'string' },
       lora: { type: 'string', multiple: true, default: [] },
+      taesd: { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.out) throw new CheckpointError('--out <dir> is required: the folder the set is written to.');
@@ -83,10 +88,13 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   const out = resolve(values.out);
   const onProgress = (p: GraphProgress) => log(progressLine(p));
 
+  const taesd = values.taesd.length ? await openTaesd(new Map((await Promise.all(values.taesd.map(inputFiles))).flatMap((m) => [...m]))) : null;
   if (!values.checkpoint) {
-    if (!controlnets.length) throw new CheckpointError('Give --checkpoint (a base model), or --controlnet to add to the set in --out.');
+    if (!controlnets.length && !taesd) throw new CheckpointError('Give --checkpoint (a base model), or --controlnet / --taesd to add to the set in --out.');
     if (values.lora.length) throw new CheckpointError('--lora bakes LoRAs into a base model: give it with --checkpoint.');
-    const result = await addControlNetsToSet(controlnets, { store: folderStore(out), root: '', precision, onProgress });
+    const store = folderStore(out);
+    const result = controlnets.length ? await addControlNetsToSet(controlnets, { store, root: '', precision, onProgress }) : { notices: [] };
+    if (taesd) await addTaesdToSet(taesd, { store, root: '', onProgress });
     log('\n');
     return { out, notices: result.notices };
   }
@@ -98,7 +106,9 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   rmSync(partial, { recursive: true, force: true });
   const { applied } = await resolveLoras(values.lora.map(parseLoraSpec), [], []);
   const loras = applied.length ? { applied, merger: nodeLoraMerger() } : undefined;
-  const result = await convertPipeline(base, controlnets, () => readFile(CLIP_VOCAB), { store: folderStore(dirname(partial)), root: basename(partial), precision, onProgress, loras });
+  const into = { store: folderStore(dirname(partial)), root: basename(partial), onProgress };
+  const result = await convertPipeline(base, controlnets, () => readFile(CLIP_VOCAB), { ...into, precision, loras });
+  if (taesd) await addTaesdToSet(taesd, into).catch((err: unknown) => (rmSync(partial, { recursive: true, force: true }), Promise.reject(err)));
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);
   log('\n');

@@ -10,16 +10,18 @@ export interface ConvOptions {
   pads?: number[];
   /** Scale of the seeded init (0: exactly zero, as a fresh ControlNet's zero convolutions). */
   gain?: number;
+  /** false: no bias parameter (TAESD's stride-2 and post-upsample convs). */
+  bias?: boolean;
 }
 
 /** nn.Conv2d `name` (weight [cout, cin, k, k], bias [cout]). */
 export function conv2d(g: ModelGraph, x: string, name: string, cin: number, cout: number, kernel: number, opts: ConvOptions = {}): string {
   const gain = opts.gain ?? 1;
   const w = g.param(`${name}.weight`, [cout, cin, kernel, kernel], gain === 0 ? { kind: 'constant', value: 0 } : { kind: 'fan-in', fanIn: cin * kernel * kernel, gain });
-  const b = g.param(`${name}.bias`, [cout], gain === 0 ? { kind: 'constant', value: 0 } : { kind: 'normal', std: 0.02 });
+  const b = opts.bias === false ? null : g.param(`${name}.bias`, [cout], gain === 0 ? { kind: 'constant', value: 0 } : { kind: 'normal', std: 0.02 });
   const pad = (kernel - 1) / 2;
   const stride = opts.stride ?? 1;
-  return g.op1('Conv', [x, w, b], { kernel_shape: [kernel, kernel], strides: [stride, stride], pads: opts.pads ?? [pad, pad, pad, pad], dilations: [1, 1], group: 1 });
+  return g.op1('Conv', b ? [x, w, b] : [x, w], { kernel_shape: [kernel, kernel], strides: [stride, stride], pads: opts.pads ?? [pad, pad, pad, pad], dilations: [1, 1], group: 1 });
 }
 
 /** nn.Linear `name` on the last axis of a [..., in] tensor: MatMul with the transposed weight, + bias. */
@@ -231,9 +233,13 @@ export function downsample(g: ModelGraph, x: string, name: string, channels: num
   return conv2d(g, x, `${name}.conv`, channels, channels, 3, { stride: 2, pads: asymmetricPad ? [0, 0, 1, 1] : [1, 1, 1, 1] });
 }
 
+/** nn.Upsample(scale_factor=2), nearest: each pixel becomes a 2×2 block. */
+export function nearest2x(g: ModelGraph, x: string): string {
+  const scales = g.floatConst([1, 1, 2, 2], [4], 'float32');
+  return g.op1('Resize', [x, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+}
+
 /** Upsample2D `name`: nearest ×2, then a conv. */
 export function upsample(g: ModelGraph, x: string, name: string, channels: number): string {
-  const scales = g.floatConst([1, 1, 2, 2], [4], 'float32');
-  const up = g.op1('Resize', [x, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
-  return conv2d(g, up, `${name}.conv`, channels, channels, 3);
+  return conv2d(g, nearest2x(g, x), `${name}.conv`, channels, channels, 3);
 }

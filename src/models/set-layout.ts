@@ -8,6 +8,9 @@ export const UNET_FP16_VARIANT = 'unet/model_fp16.onnx';
 export const VAE_DECODER = 'vae_decoder/model.onnx';
 export const VAE_ENCODER = 'vae_encoder/model.onnx';
 export const controlnetGraph = (name: string) => `controlnet/${name}/model.onnx`;
+/** TAESD's halves, in a set or in a TAESD stored on its own. */
+export const TAESD_DECODER = 'taesd_decoder/model.onnx';
+export const TAESD_ENCODER = 'taesd_encoder/model.onnx';
 
 /** The UNet shape a ControlNet must match (its residuals are the UNet's skips). */
 export interface UnetShape {
@@ -33,6 +36,8 @@ export interface StudioIndex {
   label?: string;
   /** What the set was converted from, and what the conversion noticed. */
   converted_from?: string;
+  /** TAESD's graphs in the set (previews and fast decoding), and what they were converted from. */
+  taesd?: TaesdInfo;
   /** LoRAs merged into its weights when it was converted, with their multipliers. */
   baked_loras?: { file: string; unet: number; text_encoder: number }[];
   notices?: string[];
@@ -63,3 +68,12 @@ export interface StoredControlNetInfo {
   data_files: string[];
 }
 export const STORED_CONTROLNET_INFO = 'controlnet.json';
+
+/** TAESD's halves (either may be missing: a preview needs only the decoder). */
+export interface TaesdInfo {
+  decoder: string | null;
+  encoder: string | null;
+  converted_from: string;
+}
+/** A TAESD stored on its own (taesd/<name>/): its graphs beside this file. TAESD decodes any SD 1.x set's latents. */
+export const STORED_TAESD_INFO = 'taesd.json';
