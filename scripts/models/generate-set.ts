@@ -10,7 +10,8 @@ import { buildUnet } from '../../src/convert/unet.ts';
 import { RandomWeights } from '../../src/convert/weights.ts';
 import type { GraphOptions } from '../../src/convert/model-graph.ts';
 import { writeGraphs, type SetGraph } from '../../src/convert/write-set.ts';
-import { UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
+import { TAESD_DECODER, TAESD_ENCODER, UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
+import { buildTaesdDecoder, buildTaesdEncoder } from '../../src/convert/taesd.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
 import { buildDepthModel, buildPoseModel, buildSegModel } from './preprocessor-models.ts';
 
@@ -36,6 +37,8 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
     ...pipelineGraphs(arch, 'float32', { text: new RandomWeights(7), unet: new RandomWeights(1), vae: new RandomWeights(11), vaeEncoder: new RandomWeights(13) }, options),
     ...(spec.fp16Unet ? [{ path: UNET_FP16_VARIANT, graph: buildUnet(arch.unet, 'float16', true, options), source: new RandomWeights(1) }] : []),
     ...spec.controlnets.map((c) => controlNetSetGraph(c.name, cnArch, 'float32', new RandomWeights(c.seed), c.zeroInit, undefined, options)),
+    { path: TAESD_DECODER, graph: buildTaesdDecoder(spec.taesd), source: new RandomWeights(29) },
+    { path: TAESD_ENCODER, graph: buildTaesdEncoder(spec.taesd), source: new RandomWeights(31) },
   ];
   if (spec === TINY) {
     // Preprocessor models live beside the set (the real ones are separate downloads).
@@ -63,6 +66,7 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
       unet_fp16: spec.fp16Unet ? UNET_FP16_VARIANT : null,
       text_dim: arch.text.hidden,
       unet_shape: unetShape(arch.unet),
+      taesd: { decoder: TAESD_DECODER, encoder: TAESD_ENCODER, converted_from: 'seeded weights' },
     }),
   );
   return sizes;

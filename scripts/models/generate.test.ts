@@ -49,6 +49,8 @@ describe('tiny model set', () => {
       'preprocessors/depth/model.onnx',
       'preprocessors/pose/model.onnx',
       'preprocessors/seg/model.onnx',
+      'taesd_decoder/model.onnx',
+      'taesd_encoder/model.onnx',
       'text_encoder/model.onnx',
       'unet/model.onnx',
       'unet/model_fp16.onnx',

@@ -1,6 +1,7 @@
 // The generated sets' architectures: the tiny test set (SD 1.5's module tree at toy widths)
 // and the full-size benchmark set (SD 1.5 exactly), with their ControlNets.
 import { SD15, SD15_HINT_CHANNELS, type SetArch } from './architecture.ts';
+import { TAESD, type TaesdArch } from './taesd.ts';
 
 export interface GeneratedSet {
   name: string;
@@ -14,6 +15,8 @@ export interface GeneratedSet {
   fp16Unet: boolean;
   /** Default sample resolution (latent cells). */
   sampleSize: number;
+  /** TAESD's halves, seeded like the rest (the full-size set's are TAESD's real size). */
+  taesd: TaesdArch;
 }
 
 /** The tiny set's vocabulary is its own small BPE; `vocab` is filled in from it. */
@@ -33,6 +36,7 @@ export const TINY: GeneratedSet = {
   externalData: false,
   fp16Unet: true,
   sampleSize: 8,
+  taesd: { ...TAESD, channels: 16 },
 };
 
 export const FULLSIZE: GeneratedSet = {
@@ -44,4 +48,5 @@ export const FULLSIZE: GeneratedSet = {
   // The fp32 UNet's 3.2 GiB can't load in a browser; the fp16 one (1.6 GiB) is what real sets ship.
   fp16Unet: true,
   sampleSize: 64,
+  taesd: TAESD,
 };

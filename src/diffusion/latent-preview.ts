@@ -27,3 +27,9 @@ export function latentPreview(latents: Float32Array, width: number, height: numb
   }
   return { data, width, height };
 }
+
+/** A step's preview as the studio shows it: TAESD's image when there is one, else the latents projected (one pixel per cell). */
+export function stepPreview(step: { latents: Float32Array | null; image: RgbaImage | null }, size: { width: number; height: number }): RgbaImage | undefined {
+  if (step.image) return step.image;
+  return step.latents ? latentPreview(step.latents, size.width / 8, size.height / 8) : undefined;
+}

@@ -6,12 +6,13 @@
 import type { ClipTokenizer } from './tokenizer.ts';
 import { DeviceStepper } from './device-stepper.ts';
 import { PreviewPacer } from './preview-pacer.ts';
-import type { ControlNetContract, TextEncoderContract, UnetContract, VaeContract } from './contract.ts';
+import type { ControlNetContract, TextEncoderContract, UnetContract } from './contract.ts';
 import { checkRunDims, timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
-import { asFloat32, controlImageTensor, latentFeed, tensorToImage, vaeImageTensor } from './image-tensors.ts';
+import { asFloat32, controlImageTensor, latentFeed } from './image-tensors.ts';
+import { encodePrompt, type PromptEmbeddings } from './pipeline-prompt.ts';
+import { decodeLatents, encodeImage, previewImage, type TaesdGraphs, type VaeGraph } from './pipeline-vae.ts';
 import { PipelineRun } from './pipeline-run.ts';
-import { promptChunks } from './prompt-weighting.ts';
 import { TorchGenerator } from './random.ts';
 import { SD15_RESIDUAL_DOWNSCALE } from './residuals.ts';
 import { createScheduler, type SchedulerName } from './schedulers/index.ts';
@@ -19,15 +20,15 @@ import type { Scheduler } from './schedulers/types.ts';
 import type { DeviceTensor, Feed, ResidualSource, Session, TensorOps } from './session.ts';
 import type { TensorData, TensorType } from './tensor.ts';
 
-export const LATENT_SCALE = 0.18215;
-
 export interface PipelineModels {
   tokenizer: ClipTokenizer;
   schedulerConfig: Record<string, unknown>;
   textEncoder: { session: Session; contract: TextEncoderContract };
   unet: { session: Session; contract: UnetContract };
-  vaeDecoder: { session: Session; contract: VaeContract };
-  vaeEncoder: { session: Session; contract: VaeContract } | null;
+  vaeDecoder: VaeGraph;
+  vaeEncoder: VaeGraph | null;
+  /** TAESD, when the set has it (or one stored on its own was loaded beside it). */
+  taesd?: TaesdGraphs | null;
   controlnets: Map<string, { session: Session; contract: ControlNetContract }>;
   ops: TensorOps;
 }
@@ -46,6 +47,8 @@ export interface GenerateParams {
   init?: { image: RgbaImage; strength: number };
   /** Read the latents back for a preview, at most every few steps (PreviewPacer); off: no readback in the loop. */
   latentPreview?: boolean;
+  /** Decode (and encode an img2img start) with TAESD instead of the VAE: live mode's "Fast decode". */
+  fastDecode?: boolean;
 }
 
 export interface StepReport {
@@ -53,14 +56,16 @@ export interface StepReport {
   total: number;
   timestep: number;
   ms: number;
-  /** The latents after this step, when the preview read them back this step. */
+  /** The latents after this step, when the preview read them back this step (sets without TAESD). */
   latents: Float32Array | null;
+  /** This step's preview decoded by TAESD, when the set has it and the preview was due. */
+  image: RgbaImage | null;
   readbacks: number;
   readbackBytes: number;
 }
 
 export interface GenerationStats {
-  steps: Omit<StepReport, 'latents'>[];
+  steps: Omit<StepReport, 'latents' | 'image'>[];
   sessionMs: Record<string, number>;
   sessionRuns: Record<string, number>;
   controlnetRunsSkipped: number;
@@ -77,6 +82,12 @@ export interface GenerateResult {
 export interface PipelineControl {
   signal?: AbortSignal;
   onStep?: (report: StepReport) => void;
+}
+
+/** A preview of the latents: TAESD's image where the set has TAESD, else the latents for a projection. */
+async function readPreview(models: PipelineModels, run: PipelineRun, latents: DeviceTensor, size: { width: number; height: number }): Promise<Pick<StepReport, 'latents' | 'image'>> {
+  const image = previewImage(models, run, latents, size);
+  return image ? { latents: null, image: await image } : { latents: asFloat32(await run.read(latents)), image: null };
 }
 
 /** The batch a unit's hint tensor needs: 1 when it feeds only the conditional half. */
@@ -103,40 +114,40 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     // Nothing is read back, so the loop could queue every step at once; instead the GPU stays at
     // most one step behind: a step is reported once the device has finished it (a sync, not a
     // readback), so progress is true and Cancel stops within a step.
-    const steps: Omit<StepReport, 'latents'>[] = [];
+    const steps: Omit<StepReport, 'latents' | 'image'>[] = [];
     const pacer = new PreviewPacer();
     let skipped = 0;
     let lastDone = performance.now();
     let lastStepMs = 0;
-    let inFlight: { report: Omit<StepReport, 'latents' | 'ms'>; latents: Float32Array | null; done: Promise<void> } | null = null;
+    let inFlight: { report: Omit<StepReport, 'latents' | 'image' | 'ms'>; preview: Pick<StepReport, 'latents' | 'image'>; done: Promise<void> } | null = null;
     const finish = async (step: NonNullable<typeof inFlight>) => {
       await step.done;
       const now = performance.now();
       const report = { ...step.report, ms: now - lastDone };
       [lastDone, lastStepMs] = [now, report.ms];
       steps.push(report);
-      control.onStep?.({ ...report, latents: step.latents });
+      control.onStep?.({ ...report, ...step.preview });
     };
     for (let i = 0; i < state.timesteps.length; i++) {
       run.checkCancel();
       const [rb0, rbBytes0] = [run.readbacks, run.readbackBytes];
       skipped += await denoiseStep(models, params, run, { prompt, hints, state, i });
-      let latents: Float32Array | null = null;
+      let preview: Pick<StepReport, 'latents' | 'image'> = { latents: null, image: null };
       if (params.latentPreview && pacer.due()) {
         const r0 = performance.now();
-        latents = asFloat32(await run.read(state.latents));
+        preview = await readPreview(models, run, state.latents, params);
         pacer.record(performance.now() - r0, lastStepMs);
       }
       const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
-      const dispatched = { report, latents, done: models.ops.sync() };
+      const dispatched = { report, preview, done: models.ops.sync() };
       if (inFlight) await finish(inFlight);
       inFlight = dispatched;
     }
     if (inFlight) await finish(inFlight);
     run.checkCancel();
 
-    // 5. Decode the latents with the VAE, to RGBA.
-    const image = await decode(models, params, run, state.latents);
+    // 5. Decode the latents with the VAE (or TAESD, for fast decoding), to RGBA.
+    const image = await decodeLatents(models, run, state.latents, params, params.fastDecode ?? false);
     return {
       image,
       stats: {
@@ -153,53 +164,6 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     state?.latents.dispose();
     state?.stepper.dispose();
     run.dispose();
-  }
-}
-
-/** Text embeddings for the UNet's batch ([negative, prompt] with CFG, [1 or 2, 77·chunks, D]) and the prompt alone, each castable to a graph's precision. */
-interface PromptEmbeddings {
-  context: DeviceTensor;
-  condContext: DeviceTensor;
-  as(t: DeviceTensor, type: 'float32' | 'float16'): Promise<DeviceTensor>;
-}
-
-async function encodePrompt(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<PromptEmbeddings> {
-  const { textEncoder, ops, tokenizer } = models;
-  const cfg = params.cfgScale > 1;
-  // A1111's syntax: weighted runs in 77-token chunks (a long prompt is several chunks).
-  const positive = promptChunks(tokenizer, params.prompt);
-  const negative = cfg ? promptChunks(tokenizer, params.negativePrompt) : [];
-  // The two halves of the CFG batch must be as long as each other: the shorter one is padded
-  // with the empty prompt's chunk (A1111's "pad prompt/negative prompt to be same length").
-  const padChunk = cfg && positive.length !== negative.length ? promptChunks(tokenizer, '') : [];
-  const chunks = [...negative, ...positive, ...padChunk];
-  const ids = chunks.flatMap((c) => c.ids);
-  const feed: TensorData =
-    textEncoder.contract.idsType === 'int64' ? { type: 'int64', dims: [chunks.length, 77], data: BigInt64Array.from(ids, BigInt) } : { type: 'int32', dims: [chunks.length, 77], data: Int32Array.from(ids) };
-  // Every chunk of both prompts in one text-encoder run.
-  const out = await run.run(textEncoder.session, { [textEncoder.contract.ids]: feed });
-  const hidden = out[textEncoder.contract.hidden]!;
-  try {
-    const k = Math.max(positive.length, negative.length);
-    const row = (first: number, count: number) => [...Array.from({ length: count }, (_, i) => first + i), ...new Array<number>(k - count).fill(negative.length + positive.length)];
-    const negativeRow = row(0, negative.length);
-    const positiveRow = row(negative.length, positive.length);
-    const weights = Float32Array.from(chunks.flatMap((c) => c.weights));
-    const weigh = (rows: number[][]) => run.timer.time('prompt weighting', () => ops.promptContext(hidden, weights, rows));
-    const context = run.hold(await weigh(cfg ? [negativeRow, positiveRow] : [positiveRow]));
-    // "ControlNet is more important" feeds its ControlNet the prompt alone (the conditional half).
-    const condContext = cfg && params.units.some((u) => u.mode === 'controlnet') ? run.hold(await weigh([positiveRow])) : context;
-    // Each graph gets the embeddings in its own precision (an fp16 UNet beside fp32 embeddings).
-    const casts = new Map<string, DeviceTensor>();
-    const as = async (t: DeviceTensor, type: 'float32' | 'float16') => {
-      if (t.type === type) return t;
-      const key = `${t === context ? 'both' : 'cond'}-${type}`;
-      if (!casts.has(key)) casts.set(key, run.hold(await ops.cast(t, type)));
-      return casts.get(key)!;
-    };
-    return { context, condContext, as };
-  } finally {
-    for (const t of Object.values(out)) t.dispose();
   }
 }
 
@@ -248,7 +212,7 @@ async function prepareLatents(models: PipelineModels, params: GenerateParams, ru
   const dims = latentDims(params);
   let latents: Float32Array;
   if (params.init && timesteps.length > 0) {
-    const encoded = await encodeImage(models, params.init.image, run);
+    const encoded = await encodeImage(models, params.init.image, run, params.fastDecode ?? false);
     latents = scheduler.addNoise(encoded, generator.randn(dims), timesteps[0]!);
   } else {
     latents = generator.randn(dims).map((v) => v * scheduler.initNoiseSigma);
@@ -351,22 +315,6 @@ async function denoiseStep(
   }
 }
 
-async function decode(models: PipelineModels, params: GenerateParams, run: PipelineRun, latents: DeviceTensor): Promise<RgbaImage> {
-  const dec = models.vaeDecoder;
-  const input = await models.ops.modelInput(latents, 1 / LATENT_SCALE, 1, dec.contract.dtype);
-  const out = await run.run(dec.session, { [dec.contract.input]: input }).finally(() => input.dispose());
-  try {
-    const image = out[dec.contract.output]!;
-    checkRunDims(dec.session.label, 'vae_decoder', dec.contract.output, image.dims, [1, 3, params.height, params.width]);
-    const pixels = asFloat32(await run.read(image));
-    // The first values the loop reads: where fp16 overflowed, NaN has flowed through to here.
-    if (!pixels.every(Number.isFinite)) throw new Error('The image came out as NaN or infinite values (usually an fp16 UNet overflowing). Try the fp32 UNet or another sampler.');
-    return tensorToImage(pixels, params.width, params.height);
-  } finally {
-    for (const tensor of Object.values(out)) tensor.dispose();
-  }
-}
-
 function checkParams(models: PipelineModels, params: GenerateParams) {
   if (params.width % 64 !== 0 || params.height % 64 !== 0 || params.width <= 0 || params.height <= 0) {
     throw new Error(`Width and height must be positive multiples of 64 (got ${params.width}×${params.height}).`);
@@ -383,16 +331,3 @@ function checkParams(models: PipelineModels, params: GenerateParams) {
   if (params.init && !models.vaeEncoder) throw new Error('img2img needs a VAE encoder, and this model set has none.');
   if (params.init && !(params.init.strength > 0 && params.init.strength <= 1)) throw new Error(`Denoising strength must be in (0, 1] (got ${params.init.strength}).`);
 }
-
-async function encodeImage(models: PipelineModels, image: RgbaImage, run: PipelineRun): Promise<Float32Array> {
-  const enc = models.vaeEncoder!;
-  const out = await run.run(enc.session, { [enc.contract.input]: vaeImageTensor(image, enc.contract.dtype) });
-  checkRunDims(enc.session.label, 'vae_encoder', enc.contract.output, out[enc.contract.output]!.dims, [1, [4, 8], image.height / 8, image.width / 8]);
-  const latent = asFloat32(await run.read(out[enc.contract.output]!));
-  // An 8-channel output holds mean and log-variance: take the mean.
-  const size = latent.length / (out[enc.contract.output]!.dims[1] === 8 ? 2 : 1);
-  for (const t of Object.values(out)) t.dispose();
-  return latent.slice(0, size).map((v) => v * LATENT_SCALE);
-}
-
-

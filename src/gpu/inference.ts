@@ -2,7 +2,7 @@
 // generate with it, and load ControlNets stored on their own the first time a generation uses
 // them. The device and storage are borrowed, not owned.
 import { checkControlNet } from '../diffusion/contract.ts';
-import { latentPreview } from '../diffusion/latent-preview.ts';
+import { stepPreview } from '../diffusion/latent-preview.ts';
 import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { DeviceTensor, Session } from '../diffusion/session.ts';
 import { loadModelSet, openControlNet, type SessionSpec } from '../models/load-set.ts';
@@ -143,7 +143,7 @@ export class InferenceEngine {
     control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
     const result = await generate(models, params, {
       signal: control.signal,
-      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
+      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: stepPreview(s, params) }),
     });
     loaded.warmSizes.add(size);
     const captured = loaded.capture?.lastCaptured ?? [];

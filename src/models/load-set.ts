@@ -11,7 +11,7 @@ import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
 import { externalDataReferences } from './external-data.ts';
 import { planMemory } from './memory-plan.ts';
-import { controlnetGraph, externalDataNames, STORED_CONTROLNET_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo } from './set-layout.ts';
+import { controlnetGraph, externalDataNames, STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo, type TaesdInfo } from './set-layout.ts';
 import { readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
 
 /** What a runtime needs to make one session. */
@@ -49,6 +49,8 @@ export interface LoadOptions {
   onWarning?: (message: string) => void;
   /** The GPU's largest buffer, when the set loads on WebGPU. */
   maxBufferSize?: number | null;
+  /** A TAESD stored on its own (its folder), loaded when the set has none of its own. */
+  storedTaesd?: SetSource | null;
   /** Replaces some of a graph's weights as it loads (LoRAs applied at load); null leaves it as it is. */
   patchGraph?: (g: GraphToLoad) => Promise<GraphPatch | null>;
 }
@@ -56,6 +58,8 @@ export interface LoadOptions {
 export interface SetCapabilities {
   controlnet: boolean;
   img2img: boolean;
+  /** TAESD's decoder (previews, fast decoding) and encoder (fast img2img encoding) are loaded. */
+  taesd: { decoder: boolean; encoder: boolean };
   controlnets: string[];
   unetPrecision: 'fp16' | 'fp32';
 }
@@ -141,12 +145,14 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     unet: inSet(unetFile, 'unet'),
     decoder: inSet(VAE_DECODER, 'vae_decoder'),
     encoder: hasEncoder ? inSet(VAE_ENCODER, 'vae_encoder') : null,
+    taesd: await taesdGraphs(studio.taesd ?? null, source, opts.storedTaesd ?? null),
     controlnets: [
       ...setControlnets.map((n) => [n, inSet(controlnetGraph(n), 'controlnet')] as const),
       ...(await Promise.all((opts.storedControlnets ?? []).filter((s) => controlnetNames.includes(s.name) && !available.includes(s.name)).map(async (s) => [s.name, await storedControlNetGraph(s, index)] as const))),
     ],
   };
-  const all = [graphs.text, graphs.unet, graphs.decoder, ...(graphs.encoder ? [graphs.encoder] : []), ...graphs.controlnets.map(([, g]) => g)];
+  const taesdAll = [graphs.taesd.decoder, graphs.taesd.encoder].filter((g): g is GraphToLoad => g !== null);
+  const all = [graphs.text, graphs.unet, graphs.decoder, ...(graphs.encoder ? [graphs.encoder] : []), ...taesdAll, ...graphs.controlnets.map(([, g]) => g)];
 
   // Before any weights load: will they fit? (wasm32's 4 GB heap, protobuf's 2 GB per file.)
   const plan = await planMemory(all, opts.maxBufferSize ?? null);
@@ -168,18 +174,32 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
   const unet = await open(graphs.unet, checkUnet);
   const vaeDecoder = await open(graphs.decoder, checkVaeDecoder);
   const vaeEncoder = graphs.encoder ? await open(graphs.encoder, checkVaeEncoder) : null;
+  const taesd = {
+    decoder: graphs.taesd.decoder ? await open(graphs.taesd.decoder, checkVaeDecoder) : null,
+    encoder: graphs.taesd.encoder ? await open(graphs.taesd.encoder, checkVaeEncoder) : null,
+  };
   const controlnets = new Map<string, Awaited<ReturnType<typeof open<ReturnType<typeof checkControlNet>>>>>();
   if (unet.contract.residuals) for (const [name, g] of graphs.controlnets) controlnets.set(name, await open(g, checkControlNet));
   return {
-    models: { tokenizer, schedulerConfig, textEncoder, unet, vaeDecoder, vaeEncoder, controlnets, ops: opts.ops },
+    models: { tokenizer, schedulerConfig, textEncoder, unet, vaeDecoder, vaeEncoder, taesd, controlnets, ops: opts.ops },
     capabilities: {
       controlnet: unet.contract.residuals !== null,
       img2img: vaeEncoder !== null,
+      taesd: { decoder: taesd.decoder !== null, encoder: taesd.encoder !== null },
       controlnets: [...controlnets.keys()],
       unetPrecision: unet.contract.dtype === 'float16' ? 'fp16' : 'fp32',
     },
     graphs: { text: graphs.text, unet: graphs.unet },
   };
+}
+
+/** TAESD's graphs: the set's own (named in its index), else a TAESD stored on its own. */
+async function taesdGraphs(own: TaesdInfo | null, set: SetSource, stored: SetSource | null): Promise<{ decoder: GraphToLoad | null; encoder: GraphToLoad | null }> {
+  const source = own ? set : stored;
+  const info = own ?? (stored ? (JSON.parse(decodeText(await stored.read(STORED_TAESD_INFO))) as TaesdInfo) : null);
+  const graph = (file: string | null, role: Role): GraphToLoad | null =>
+    file && source ? { source, file, label: `${file}${own ? '' : ' (stored)'}`, role, fp16: false, dataNames: externalDataNames(file) } : null;
+  return { decoder: graph(info?.decoder ?? null, 'vae_decoder'), encoder: graph(info?.encoder ?? null, 'vae_encoder') };
 }
 
 /** A stored ControlNet as a session beside a loaded set (checked to fit the set's UNet). */

@@ -41,6 +41,8 @@ describe('resolveRemoteSet', () => {
       'controlnet/canny/model.onnx',
       'controlnet/scribble/model.onnx',
       'controlnet/zero-init/model.onnx',
+      'taesd_decoder/model.onnx',
+      'taesd_encoder/model.onnx',
       'unet/model.onnx_data',
     ]);
     expect(set.files.at(-1)!.size).toBeGreaterThan(1_000_000);

@@ -18,6 +18,7 @@ export function setFiles(index: ModelIndex, baseUrl: string, setId: string): Rem
     ...(index.vae_encoder ? ['vae_encoder/model.onnx'] : []),
     ...(index.controlnet_studio?.unet_fp16 ? [index.controlnet_studio.unet_fp16] : []),
     ...(index.controlnet_studio?.controlnets ?? []).map((n) => `controlnet/${n}/model.onnx`),
+    ...[index.controlnet_studio?.taesd?.decoder, index.controlnet_studio?.taesd?.encoder].filter((f): f is string => !!f),
   ];
   return paths.map((path) => ({ url: `${base}/${path}`, path: `${setId}/${path}`, size: null, sha256: null }));
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { folderSource } from '../cli/fs-source.ts';
 import { nodeOps, nodeSession, NodeSession } from '../cli/node-runtime.ts';
-import { latentPreview } from '../diffusion/latent-preview.ts';
+import { stepPreview } from '../diffusion/latent-preview.ts';
 import { generate, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions } from '../gpu/engine.ts';
@@ -45,7 +45,7 @@ export class NodeEngine implements Engine {
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generate(this.models, params, {
       signal: control.signal,
-      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: s.latents ? latentPreview(s.latents, params.width / 8, params.height / 8) : undefined }),
+      onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: stepPreview(s, params) }),
     });
     return { ...result, gpuReadbacks: { count: 0, bytes: 0 }, pipelinesCompiled: 0, captured: [], notCaptured: [] };
   }
