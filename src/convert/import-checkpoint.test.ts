@@ -22,7 +22,7 @@ import { importCheckpoint, listStored, type ImportStores } from './import-checkp
 const clipVocab = async () => new Uint8Array(readFileSync(CLIP_VOCAB));
 const stores = (): ImportStores & { root: string } => {
   const root = mkdtempSync(join(tmpdir(), 'import-'));
-  return { root, sets: folderStore(join(root, 'models')), controlnets: folderStore(join(root, 'controlnets')), downloads: folderStore(join(root, 'downloads')) };
+  return { root, sets: folderStore(join(root, 'models')), controlnets: folderStore(join(root, 'controlnets')), downloads: folderStore(join(root, 'downloads')), loras: folderStore(join(root, 'loras')), taesd: folderStore(join(root, 'taesd')) };
 };
 const files = async (...paths: string[]) => new Map(await Promise.all(paths.map(async (p) => [p.split('/').pop()!, await fileBytes(join(CHECKPOINTS(), p))] as const)));
 

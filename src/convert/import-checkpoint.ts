@@ -4,7 +4,7 @@
 // fitting set can use. The stores are passed in: OPFS in the browser, folders in Node tests.
 import { DownloadQueue, type RemoteFile } from '../models/download/downloader.ts';
 import { readStoreText, type FileStore } from '../models/download/file-store.ts';
-import { STORED_CONTROLNET_INFO, type ModelIndex, type StoredControlNetInfo } from '../models/set-layout.ts';
+import { STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TAESD_DECODER, TAESD_ENCODER, type ModelIndex, type StoredControlNetInfo, type StoredLoraInfo } from '../models/set-layout.ts';
 import { blobBytes, type ByteSource } from './byte-source.ts';
 import { convertPipeline, convertStoredControlNet, type ConvertResult } from './convert.ts';
 import { CheckpointError } from './errors.ts';
@@ -12,6 +12,10 @@ import { CancelledError } from '../diffusion/errors.ts';
 import { hubFiles, knownRepoFiles, repoSlug } from './hub.ts';
 import type { ArchOverrides } from './infer-arch.ts';
 import { openCheckpoint } from './open-checkpoint.ts';
+import { isTaesdInput, openTaesd } from './open-taesd.ts';
+import { storeTaesd } from './convert-taesd.ts';
+import { importLora, type LoraImportOptions } from './import-lora.ts';
+import type { BakeLoras } from './lora/bake.ts';
 import type { GraphProgress } from './write-set.ts';
 
 export interface ImportStores {
@@ -21,6 +25,10 @@ export interface ImportStores {
   controlnets: FileStore;
   /** Repo files fetched for a conversion; removed once it succeeds. */
   downloads: FileStore;
+  /** The LoRA library, one folder per LoRA. */
+  loras: FileStore;
+  /** TAESDs stored on their own, one folder each. */
+  taesd: FileStore;
 }
 
 export type ImportSource = { kind: 'files'; files: Map<string, ByteSource> } | { kind: 'hub'; repo: string; files?: string[] };
@@ -35,10 +43,12 @@ export interface ImportOptions {
   signal?: AbortSignal;
   onDownload?: (p: { file: string; done: number; total: number; bytesPerSecond: number; etaSeconds: number | null }) => void;
   onConvert?: (p: GraphProgress) => void;
+  /** LoRAs baked into a base model as it converts. */
+  loras?: BakeLoras;
 }
 
 export interface Imported extends ConvertResult {
-  kind: 'set' | 'controlnet';
+  kind: 'set' | 'controlnet' | 'taesd';
   id: string;
   label: string;
   bytes: number;
@@ -57,7 +67,7 @@ async function freeFolder(store: FileStore, base: string): Promise<string> {
 }
 
 /** Fetches a repo's needed files into the download store (resuming what is there) and opens them as byte sources. */
-async function fetchRepo(repo: string, known: string[] | undefined, stores: ImportStores, opts: ImportOptions): Promise<Map<string, ByteSource>> {
+async function fetchRepo(repo: string, known: string[] | undefined, stores: ImportStores, opts: Pick<ImportOptions, 'fetch' | 'signal' | 'onDownload'>): Promise<Map<string, ByteSource>> {
   const fetchImpl = opts.fetch ?? fetch;
   const files: RemoteFile[] = known ? knownRepoFiles(repo, known) : await hubFiles(repo, fetchImpl, opts.signal);
   const queue = new DownloadQueue(stores.downloads, 3);
@@ -101,6 +111,7 @@ export async function importCheckpoint(source: ImportSource, stores: ImportStore
 async function importNow(source: ImportSource, stores: ImportStores, opts: ImportOptions): Promise<Imported> {
   const started = performance.now();
   const files = source.kind === 'files' ? source.files : await fetchRepo(source.repo, source.files, stores, opts);
+  if (await isTaesdInput(files)) return importTaesd(files, source, stores, opts, started);
   const opened = await openCheckpoint({ files, overrides: opts.overrides, precision: opts.precision });
   const convert = { precision: opts.precision, signal: opts.signal, onProgress: opts.onConvert };
   let result: ConvertResult;
@@ -109,8 +120,9 @@ async function importNow(source: ImportSource, stores: ImportStores, opts: Impor
   if (opened.kind === 'pipeline') {
     store = stores.sets;
     id = await freeFolder(store, `converted-${slug(opts.name)}`);
-    result = await convertPipeline(opened, [], opts.clipVocab, { ...convert, store, root: id, label: opts.name });
+    result = await convertPipeline(opened, [], opts.clipVocab, { ...convert, store, root: id, label: opts.name, loras: opts.loras });
   } else {
+    if (opts.loras?.applied.length) throw new CheckpointError(`${opened.label} is a ControlNet; LoRAs are baked into base models (a LoRA changes the UNet and text encoder).`);
     store = stores.controlnets;
     id = slug(opts.name);
     if ((await store.size(`${id}/${STORED_CONTROLNET_INFO}`)) !== null) throw new CheckpointError(`A ControlNet named "${id}" is already stored; delete it first or give this one another name.`);
@@ -120,6 +132,30 @@ async function importNow(source: ImportSource, stores: ImportStores, opts: Impor
   let bytes = 0;
   for (const [graph, data] of Object.entries(result.files)) for (const f of [graph, ...data]) bytes += (await store.size(`${id}/${f}`)) ?? 0;
   return { ...result, kind: opened.kind === 'pipeline' ? 'set' : 'controlnet', id, label: opened.kind === 'pipeline' ? opts.name : id, bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** TAESD's halves stored on their own under the import's name, usable with any SD 1.x set. */
+async function importTaesd(files: Map<string, ByteSource>, source: ImportSource, stores: ImportStores, opts: ImportOptions, started: number): Promise<Imported> {
+  const id = slug(opts.name);
+  if ((await stores.taesd.size(`${id}/${STORED_TAESD_INFO}`)) !== null) throw new CheckpointError(`A TAESD named "${id}" is already stored; delete it first or give this one another name.`);
+  const opened = await openTaesd(files);
+  await storeTaesd(opened, { store: stores.taesd, root: id, signal: opts.signal, onProgress: opts.onConvert });
+  if (source.kind === 'hub') await stores.downloads.remove(repoSlug(source.repo));
+  let bytes = 0;
+  for (const f of [TAESD_DECODER, TAESD_ENCODER]) bytes += (await stores.taesd.size(`${id}/${f}`)) ?? 0;
+  return { kind: 'taesd', id, label: id, files: {}, notices: [`TAESD from ${opened.label}: previews and fast decoding for any SD 1.5 set.`], bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A LoRA into the library: picked files (one LoRA file) or a Hugging Face repo (its listed files, or diffusers' pytorch_lora_weights.safetensors). */
+export async function importLoraInput(source: ImportSource, stores: ImportStores, opts: Omit<LoraImportOptions, 'source'> & Pick<ImportOptions, 'fetch' | 'onDownload'>): Promise<StoredLoraInfo> {
+  const files = source.kind === 'files' ? source.files : await fetchRepo(source.repo, source.files ?? ['pytorch_lora_weights.safetensors'], stores, opts);
+  const candidates = [...files.entries()].filter(([p]) => /\.(safetensors|pt|bin|ckpt)$/i.test(p));
+  if (candidates.length !== 1) throw new CheckpointError(candidates.length ? `Pick one LoRA file at a time (got ${candidates.map(([p]) => p).join(', ')}).` : 'No LoRA file among the picked files: pick a .safetensors (or .pt / .bin) LoRA.');
+  try {
+    return await importLora(candidates[0]![1], stores.loras, { ...opts, source: source.kind === 'hub' ? source.repo : candidates[0]![0] });
+  } finally {
+    if (source.kind === 'hub') await stores.downloads.remove(repoSlug(source.repo));
+  }
 }
 
 /** Converted sets and stored ControlNets, read from the stores (what is there is what counts). */

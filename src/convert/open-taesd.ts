@@ -72,3 +72,19 @@ export async function openTaesd(files: Map<string, ByteSource>): Promise<OpenedT
   opened.label = opened.checkpoints.map((c) => c.label).join(' + ');
   return opened;
 }
+
+/** taesd.py's keys are nn.Sequential indices ("3.conv.2.weight", "14.bias"); no other checkpoint is keyed so. */
+const TAESD_KEY = /^\d+\.(conv\.\d+\.)?(weight|bias)$/;
+
+/** Whether picked files are a TAESD (a diffusers AutoencoderTiny folder, or taesd.py state dicts), told apart from checkpoints without converting. */
+export async function isTaesdInput(files: Map<string, ByteSource>): Promise<boolean> {
+  const config = [...files.entries()].find(([p]) => p === 'config.json' || p.endsWith('/config.json'));
+  if (config) return /"_class_name"\s*:\s*"AutoencoderTiny"/.test(new TextDecoder().decode(await config[1].read(0, Math.min(config[1].size, 65536))));
+  const weights = [...files.entries()].filter(([p]) => /\.(safetensors|pth|pt|bin)$/i.test(p));
+  if (!weights.length) return false;
+  for (const [, src] of weights) {
+    const keys = [...(await readTensors(src)).keys()];
+    if (!keys.length || !keys.every((k) => TAESD_KEY.test(k))) return false;
+  }
+  return true;
+}

@@ -99,6 +99,15 @@ export class CaptureCache {
     return out;
   }
 
+  /** Drops the captured copies of a graph whose weights changed (LoRAs applied); the next request records it again. */
+  async forget(label: string): Promise<void> {
+    for (const [key, session] of this.sessions) {
+      if (!key.startsWith(`${label}|`)) continue;
+      this.sessions.delete(key);
+      await session.dispose();
+    }
+  }
+
   async dispose(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.dispose()));
     this.sessions.clear();

@@ -12,9 +12,11 @@ import type {
   JobControl,
   LoadedSetInfo,
   LoadSetOptions,
+  LoraImportRequest,
   SelfTestOptions,
   SelfTestReport,
   SetStatus,
+  StoredLoraInfo,
   StoredModels,
   VerifyResult,
 } from './engine.ts';
@@ -93,6 +95,18 @@ export class EngineClient implements Engine {
 
   deleteStoredControlNet(name: string): Promise<void> {
     return this.call('deleteStoredControlNet', name);
+  }
+
+  importLora(request: LoraImportRequest, control?: JobControl): Promise<StoredLoraInfo> {
+    return this.call('importLora', request, control);
+  }
+
+  deleteLora(name: string): Promise<void> {
+    return this.call('deleteLora', name);
+  }
+
+  deleteStoredTaesd(name: string): Promise<void> {
+    return this.call('deleteStoredTaesd', name);
   }
 
   /** Replaces a crashed (or live) worker with a fresh one; pending calls fail. */

@@ -63,6 +63,12 @@ export class EngineHost {
         return this.engine.storedModels();
       case 'deleteStoredControlNet':
         return this.engine.deleteStoredControlNet(msg.payload);
+      case 'importLora':
+        return this.engine.importLora(msg.payload, control);
+      case 'deleteLora':
+        return this.engine.deleteLora(msg.payload);
+      case 'deleteStoredTaesd':
+        return this.engine.deleteStoredTaesd(msg.payload);
     }
   }
 }

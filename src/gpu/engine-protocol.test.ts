@@ -50,6 +50,15 @@ class TestEngine implements Engine {
   async deleteStoredControlNet(): Promise<never> {
     throw new Error('not used here');
   }
+  async importLora(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async deleteLora(): Promise<never> {
+    throw new Error('not used here');
+  }
+  async deleteStoredTaesd(): Promise<never> {
+    throw new Error('not used here');
+  }
   dispose() {}
 }
 

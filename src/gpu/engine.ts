@@ -6,12 +6,13 @@ import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { ModelSource } from '../models/set-source.ts';
-import type { StoredControlNetInfo, UnetShape } from '../models/set-layout.ts';
+import type { StoredControlNetInfo, StoredLoraInfo, TaesdInfo, UnetShape } from '../models/set-layout.ts';
+import type { LoraChangeStats } from '../convert/lora/lora-at-load.ts';
 import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import type { RemoteFile, StoredFile } from '../models/download/downloader.ts';
 
-export type { ModelSource, StoredControlNetInfo, UnetVariantChoice };
+export type { LoraChangeStats, ModelSource, StoredControlNetInfo, StoredLoraInfo, UnetVariantChoice };
 
 export interface DeviceInfo {
   /** null when the browser has no WebGPU: everything runs on WASM. */
@@ -90,8 +91,15 @@ export interface LoadedSetInfo {
   notices: string[];
 }
 
-/** A unit may name a preprocessor: its image is then the source, preprocessed in the worker (on the GPU when it can, straight into the ControlNet's input). */
-export type EngineGenerateParams = GenerateParams;
+/** A LoRA of the library, applied at load with a multiplier for the UNet and one for the text encoder. */
+export interface LoraRequest {
+  name: string;
+  unet: number;
+  text: number;
+}
+
+/** A generation, with the LoRAs it runs with (applied at load; only what changed since the last run is merged again). */
+export type EngineGenerateParams = GenerateParams & { loras?: LoraRequest[] };
 
 export interface GenerateResponse {
   image: RgbaImage;
@@ -103,6 +111,8 @@ export interface GenerateResponse {
   /** Graphs that ran captured (static shapes, replayed GPU work), and those that could not, with why. */
   captured: string[];
   notCaptured: { graph: string; reason: string }[];
+  /** What changing the LoRAs cost before this run (null: they were as before). */
+  lora: LoraChangeStats | null;
 }
 
 export interface DownloadSetRequest {
@@ -153,10 +163,26 @@ export interface ImportRequest {
   precision: 'fp16' | 'fp32';
   /** What the weights cannot say (attention heads), when the person knows it. */
   overrides?: ArchOverrides;
+  /** LoRAs of the library to bake into a base model as it converts ("Bake LoRA"). */
+  bakeLoras?: LoraRequest[];
+}
+
+/** A LoRA into the library: one file, or a Hugging Face repo (its listed files, or pytorch_lora_weights.safetensors). */
+export interface LoraImportRequest {
+  input: ImportInput;
+  /** The name tags call it; default: the file's name without its extension. */
+  name?: string;
+  /** It is an LCM-LoRA (the manifest's, or the person says so). */
+  lcm: boolean;
+}
+
+/** A TAESD stored on its own, used with any set that has none. */
+export interface StoredTaesdInfo extends TaesdInfo {
+  name: string;
 }
 
 export interface ImportResult {
-  kind: 'set' | 'controlnet';
+  kind: 'set' | 'controlnet' | 'taesd';
   /** The stored set's id, or the ControlNet's name. */
   id: string;
   label: string;
@@ -177,6 +203,8 @@ export interface StoredSetInfo {
 export interface StoredModels {
   sets: StoredSetInfo[];
   controlnets: StoredControlNetInfo[];
+  loras: StoredLoraInfo[];
+  taesd: StoredTaesdInfo[];
 }
 
 export interface Engine {
@@ -193,6 +221,10 @@ export interface Engine {
   /** Converted sets and ControlNets in the browser's storage. */
   storedModels(): Promise<StoredModels>;
   deleteStoredControlNet(name: string): Promise<void>;
+  /** Adds a LoRA to the library (checked to be an SD 1.5 LoRA first; nothing is written otherwise). */
+  importLora(request: LoraImportRequest, control?: JobControl): Promise<StoredLoraInfo>;
+  deleteLora(name: string): Promise<void>;
+  deleteStoredTaesd(name: string): Promise<void>;
   /** Loads (and contract-checks) a model set; replaces the one loaded before. */
   loadModelSet(options: LoadSetOptions, control?: JobControl): Promise<LoadedSetInfo>;
   /** Runs the pipeline on the loaded set. Cancel with control.signal; it stops within one step. */

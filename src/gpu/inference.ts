@@ -5,7 +5,9 @@ import { checkControlNet } from '../diffusion/contract.ts';
 import { stepPreview } from '../diffusion/latent-preview.ts';
 import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { DeviceTensor, Session } from '../diffusion/session.ts';
-import { loadModelSet, openControlNet, type SessionSpec } from '../models/load-set.ts';
+import { loadModelSet, openControlNet, openGraphSession, type LoadedModelSet, type SessionSpec } from '../models/load-set.ts';
+import { LoadedLoras, swapPart, type LoraChangeStats } from '../convert/lora/lora-at-load.ts';
+import { LoraMerger } from '../convert/lora/lora-merge.ts';
 import { GraphTensorOps } from '../models/op-graphs.ts';
 import { unetFp16File, unetFp32File, type ModelIndex } from '../models/set-layout.ts';
 import { readModelIndex, sourceKey } from '../models/set-source.ts';
@@ -15,12 +17,15 @@ import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { CaptureCache, type Recreatable } from './capture-cache.ts';
 import { deviceWorkDone, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuContext } from './device.ts';
-import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions } from './engine.ts';
+import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraRequest } from './engine.ts';
 import { EngineError } from './errors.ts';
 import type { ModelStorage } from './storage.ts';
 
 interface LoadedSet {
   provider: ExecutionProvider;
+  /** The text encoder's and UNet's graphs, and the LoRAs they run with (applied at load). */
+  graphs: LoadedModelSet['graphs'];
+  loras: LoadedLoras;
   /** Captured UNet/ControlNet sessions at the current request's shapes (WebGPU); null when off. */
   capture: CaptureCache | null;
   /** Sizes generated at since loading: WebGPU compiles its shaders on the first run at a size. */
@@ -35,6 +40,8 @@ interface LoadedSet {
 export class InferenceEngine {
   private loaded: LoadedSet | null = null;
   private preprocessor: GpuPreprocessor | null = null;
+  /** LoRA merges on WASM's CPU kernels (called inside a generation's job, so not queued again). */
+  private readonly merger = new LoraMerger((bytes, label) => ModelSession.create(bytes, 'wasm', label, this.readbacks));
 
   constructor(
     /** The worker's one device (not owned here). */
@@ -86,8 +93,9 @@ export class InferenceEngine {
     );
     const warnings: string[] = [];
     try {
-      const { models, capabilities } = await loadModelSet(source, {
+      const { models, capabilities, graphs } = await loadModelSet(source, {
         createSession: create,
+        storedTaesd: await this.storage.storedTaesd(),
         maxBufferSize: webgpu ? (gpu?.maxBufferSize ?? null) : null,
         onWarning: (w) => warnings.push(w),
         ops,
@@ -109,7 +117,7 @@ export class InferenceEngine {
       // step, so capture stays off there.
       const wantCapture = options.graphCapture ?? !(gpu?.software ?? false);
       const capture = provider === 'webgpu' && wantCapture ? new CaptureCache(recreatable, this.readbacks) : null;
-      this.loaded = { provider, capture, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
+      this.loaded = { provider, graphs, loras: new LoadedLoras(this.merger), capture, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));
@@ -136,6 +144,7 @@ export class InferenceEngine {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
     await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
+    const lora = await this.applyLoras(loaded, params.loras ?? [], control);
     const gpu = await this.gpu();
     const [count0, bytes0, pipelines0] = [this.readbacks.count, this.readbacks.bytes, gpu?.pipelinesCompiled() ?? 0];
     const size = `${params.width}x${params.height}`;
@@ -148,7 +157,22 @@ export class InferenceEngine {
     loaded.warmSizes.add(size);
     const captured = loaded.capture?.lastCaptured ?? [];
     const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
-    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, pipelinesCompiled: (gpu?.pipelinesCompiled() ?? 0) - pipelines0, captured, notCaptured };
+    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, pipelinesCompiled: (gpu?.pipelinesCompiled() ?? 0) - pipelines0, captured, notCaptured, lora };
+  }
+
+  /** Applies the LoRAs a generation names: the parts whose LoRAs changed are merged and opened again; null when nothing changed. */
+  private async applyLoras(loaded: LoadedSet, requests: LoraRequest[], control: JobControl): Promise<LoraChangeStats | null> {
+    const applied = await this.storage.appliedLoras(requests);
+    if (!loaded.loras.changes(applied).length) return null;
+    control.onProgress?.({ stage: 'applying LoRAs', file: requests.map((r) => r.name).join(', ') || 'none', done: 0, total: 1 });
+    return loaded.loras.apply(loaded.graphs, applied, async (part, patch) => {
+      const session = await openGraphSession(loaded.graphs[part], { createSession: loaded.createSession }, patch);
+      const old = swapPart(loaded.models, part, session) as ModelSession;
+      loaded.sessions.splice(loaded.sessions.indexOf(old), 1);
+      // A captured copy holds the old weights too.
+      await loaded.capture?.forget(old.label);
+      await old.dispose();
+    });
   }
 
   /** Unloads the set (all of it, or only if it is the one with `key`). */

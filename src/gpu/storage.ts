@@ -3,8 +3,13 @@
 // their own in "controlnets/<name>/", and repo files fetched for a conversion in
 // "downloads/". Downloads resume and verify; conversions stream into storage and leave
 // nothing behind when they fail. Also resolves a ModelSource to the files the loader reads.
-import { blobBytes, type ByteSource } from '../convert/byte-source.ts';
-import { importCheckpoint, listStored, type ImportStores } from '../convert/import-checkpoint.ts';
+import { blobBytes } from '../convert/byte-source.ts';
+import { importCheckpoint, importLoraInput, listStored, type ImportSource, type ImportStores } from '../convert/import-checkpoint.ts';
+import { LoraLibrary } from '../convert/import-lora.ts';
+import type { LoraMerger } from '../convert/lora/lora-merge.ts';
+import type { AppliedLora } from '../convert/lora/lora-targets.ts';
+import { readStoreText } from '../models/download/file-store.ts';
+import { STORED_TAESD_INFO, type StoredLoraInfo, type TaesdInfo } from '../models/set-layout.ts';
 import { checkStorage, DownloadQueue, fileStatuses, isCached, verifyFiles } from '../models/download/downloader.ts';
 import type { FileStore } from '../models/download/file-store.ts';
 import { opfsStore } from '../models/download/opfs-store.ts';
@@ -12,7 +17,7 @@ import { urlSource } from '../models/fetch-file.ts';
 import type { StoredControlNet } from '../models/load-set.ts';
 import { blobSource, storeSource } from '../models/set-files.ts';
 import type { ModelSource, SetSource } from '../models/set-source.ts';
-import type { DownloadSetRequest, DownloadSetResult, ImportRequest, ImportResult, JobControl, SetStatus, StoredModels, VerifyResult } from './engine.ts';
+import type { DownloadSetRequest, DownloadSetResult, ImportInput, ImportRequest, ImportResult, JobControl, LoraImportRequest, LoraRequest, SetStatus, StoredModels, StoredTaesdInfo, VerifyResult } from './engine.ts';
 
 /** CLIP's BPE merge list, served with the studio (public/clip/, MIT). */
 const CLIP_VOCAB_URL = () => new URL(`${import.meta.env.BASE_URL}clip/bpe_simple_vocab_16e6.txt.gz`, globalThis.location.origin).href;
@@ -21,9 +26,18 @@ export class ModelStorage {
   private stores: ImportStores | null = null;
   private queue: DownloadQueue | null = null;
 
+  /** `merger`: runs LoRA merges (on the engine's runtime, in its job queue) for "Bake LoRA". */
+  constructor(private readonly merger: () => LoraMerger) {}
+
   /** Opened on first use: OPFS exists only in the browser. */
+  private get library(): LoraLibrary {
+    this.loraLibrary ??= new LoraLibrary(this.store.loras);
+    return this.loraLibrary;
+  }
+  private loraLibrary: LoraLibrary | null = null;
+
   private get store(): ImportStores {
-    this.stores ??= { sets: opfsStore('models'), controlnets: opfsStore('controlnets'), downloads: opfsStore('downloads') };
+    this.stores ??= { sets: opfsStore('models'), controlnets: opfsStore('controlnets'), downloads: opfsStore('downloads'), loras: opfsStore('loras'), taesd: opfsStore('taesd') };
     return this.stores;
   }
 
@@ -98,9 +112,12 @@ export class ModelStorage {
   }
 
   async importCheckpoint(request: ImportRequest, control: JobControl = {}): Promise<ImportResult> {
-    const files = new Map<string, ByteSource>();
-    if (request.input.kind === 'files') for (const f of request.input.files) files.set(f.path, blobBytes(f.file, f.path.split('/').pop()!));
-    const imported = await importCheckpoint(request.input.kind === 'files' ? { kind: 'files', files } : { kind: 'hub', repo: request.input.repo, files: request.input.files }, this.store, {
+    const bake = request.bakeLoras ?? [];
+    const applied = await this.appliedLoras(bake);
+    const library = bake.length ? await this.library.list() : [];
+    const lcm = new Set(applied.filter((_, i) => library.find((l) => l.name === bake[i]!.name)?.lcm).map((a) => a.lora));
+    const imported = await importCheckpoint(importSource(request.input), this.store, {
+      loras: applied.length ? { applied, merger: this.merger(), lcm } : undefined,
       name: request.name,
       precision: request.precision,
       overrides: request.overrides,
@@ -112,9 +129,45 @@ export class ModelStorage {
     return { kind: imported.kind, id: imported.id, label: imported.label, notices: imported.notices, bytes: imported.bytes, seconds: imported.seconds };
   }
 
+  importLora(request: LoraImportRequest, control: JobControl = {}): Promise<StoredLoraInfo> {
+    return importLoraInput(importSource(request.input), this.store, {
+      name: request.name,
+      lcm: request.lcm,
+      signal: control.signal,
+      onDownload: (p) => control.onProgress?.({ stage: 'downloading', file: p.file, done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
+    });
+  }
+
+  deleteLora(name: string): Promise<void> {
+    return this.library.delete(name);
+  }
+
+  deleteStoredTaesd(name: string): Promise<void> {
+    return this.store.taesd.remove(name);
+  }
+
+  /** The library's LoRAs a generation names, read (once per file) and checked. */
+  appliedLoras(requests: LoraRequest[]): Promise<AppliedLora[]> {
+    return this.library.applied(requests);
+  }
+
+  /** A TAESD stored on its own, for sets without one: the one named "taesd" (the manifest's), else the first. */
+  async storedTaesd(): Promise<SetSource | null> {
+    const names = (await this.store.taesd.list('')).sort();
+    const name = names.includes('taesd') ? 'taesd' : names[0];
+    return name && (await this.store.taesd.size(`${name}/${STORED_TAESD_INFO}`)) !== null ? storeSource(this.store.taesd, name) : null;
+  }
+
   async storedModels(): Promise<StoredModels> {
     const { sets, controlnets } = await listStored(this.store);
+    const taesd: StoredTaesdInfo[] = [];
+    for (const name of await this.store.taesd.list('')) {
+      const text = await readStoreText(this.store.taesd, `${name}/${STORED_TAESD_INFO}`);
+      if (text) taesd.push({ name, ...(JSON.parse(text) as TaesdInfo) });
+    }
     return {
+      loras: await this.library.list(),
+      taesd,
       sets: sets.map(({ id, index }) => ({
         id,
         label: index.controlnet_studio?.label ?? id,
@@ -126,3 +179,6 @@ export class ModelStorage {
     };
   }
 }
+
+const importSource = (input: ImportInput): ImportSource =>
+  input.kind === 'files' ? { kind: 'files', files: new Map(input.files.map((f) => [f.path, blobBytes(f.file, f.path.split('/').pop()!)])) } : { kind: 'hub', repo: input.repo, files: input.files };

@@ -2,7 +2,8 @@
 // onnxruntime-web), plus three jobs it delegates — inference (sets, generation), preprocessor
 // models, and storage (downloads, conversions, OPFS). Device loss and stray GPU errors are events.
 import { acquireGpu, type GpuContext } from './device.ts';
-import { configureRuntime, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
+import { configureRuntime, ModelSession, ReadbackCounter, wasmThreadCount, type ExecutionProvider } from './backend.ts';
+import { LoraMerger } from '../convert/lora/lora-merge.ts';
 import type {
   DeviceInfo,
   DownloadSetRequest,
@@ -15,9 +16,11 @@ import type {
   JobControl,
   LoadedSetInfo,
   LoadSetOptions,
+  LoraImportRequest,
   SelfTestOptions,
   SelfTestReport,
   SetStatus,
+  StoredLoraInfo,
   StoredModels,
   VerifyResult,
 } from './engine.ts';
@@ -34,7 +37,12 @@ export type EngineEventSink = (event: { type: 'device-lost' | 'gpu-error'; messa
 export class WorkerEngine implements Engine {
   private gpu: Promise<GpuContext | null> | null = null;
   private readonly readbacks = new ReadbackCounter();
-  private readonly storage = new ModelStorage();
+  /** Merges for "Bake LoRA" run on WASM, each call in the session job queue (imports run beside generations). */
+  private readonly bakeMerger = new LoraMerger(async (bytes, label) => {
+    const session = await this.ort.run(() => ModelSession.create(bytes, 'wasm', label, this.readbacks));
+    return { label, inputs: session.inputs, outputs: session.outputs, run: (feeds) => this.ort.run(() => session.run(feeds)) };
+  });
+  private readonly storage = new ModelStorage(() => this.bakeMerger);
   private readonly preprocessorModels = new PreprocessorModelCache(this.readbacks);
   private readonly inference = new InferenceEngine(() => this.ensureGpu(), this.readbacks, this.storage);
   /** Session work, one job at a time (see ort-queue.ts). */
@@ -106,6 +114,18 @@ export class WorkerEngine implements Engine {
 
   deleteStoredControlNet(name: string): Promise<void> {
     return this.storage.deleteStoredControlNet(name);
+  }
+
+  importLora(request: LoraImportRequest, control?: JobControl): Promise<StoredLoraInfo> {
+    return this.storage.importLora(request, control);
+  }
+
+  deleteLora(name: string): Promise<void> {
+    return this.storage.deleteLora(name);
+  }
+
+  deleteStoredTaesd(name: string): Promise<void> {
+    return this.storage.deleteStoredTaesd(name);
   }
 
   dispose(): void {

@@ -60,6 +60,12 @@ export interface SetCapabilities {
   img2img: boolean;
   /** TAESD's decoder (previews, fast decoding) and encoder (fast img2img encoding) are loaded. */
   taesd: { decoder: boolean; encoder: boolean };
+  /**
+   * Why the set runs the LCM recipe on its own: its scheduler config names LCMScheduler (an
+   * LCM-distilled checkpoint, as SimianLuo/LCM_Dreamshaper_v7), or an LCM-LoRA was baked in.
+   * null: it cannot (an LCM-LoRA applied at load can make it).
+   */
+  lcm: 'scheduler' | 'baked-lora' | null;
   controlnets: string[];
   unetPrecision: 'fp16' | 'fp32';
 }
@@ -186,6 +192,7 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
       controlnet: unet.contract.residuals !== null,
       img2img: vaeEncoder !== null,
       taesd: { decoder: taesd.decoder !== null, encoder: taesd.encoder !== null },
+      lcm: schedulerConfig._class_name === 'LCMScheduler' ? 'scheduler' : studio.baked_loras?.some((l) => l.lcm) ? 'baked-lora' : null,
       controlnets: [...controlnets.keys()],
       unetPrecision: unet.contract.dtype === 'float16' ? 'fp16' : 'fp32',
     },

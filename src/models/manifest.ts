@@ -8,13 +8,13 @@ import { externalDataNames, type ModelIndex } from './set-source.ts';
 import { setFiles } from './set-files.ts';
 import type { RemoteFile } from './download/downloader.ts';
 
-export type SetKind = 'pipeline' | 'controlnet' | 'preprocessor' | 'preview';
+export type SetKind = 'pipeline' | 'controlnet' | 'preprocessor' | 'preview' | 'lora';
 
-/** A Hugging Face diffusers repo the studio converts itself, and exactly which of its files that takes. */
+/** A Hugging Face repo the studio converts (or stores) itself, and exactly which of its files that takes. */
 export interface ConvertSource {
   repo: string;
-  /** What it becomes: a set, or a ControlNet stored on its own under `name`. */
-  kind: 'pipeline' | 'controlnet';
+  /** What it becomes: a set, a ControlNet or a TAESD stored on its own under `name`, or a LoRA in the library. */
+  kind: 'pipeline' | 'controlnet' | 'taesd' | 'lora';
   name: string;
   files: string[];
 }
@@ -63,6 +63,21 @@ const controlnet = (id: string, repo: string): ManifestSet => ({
   notes: `ControlNet v1.1 ${id}: converted in the browser from lllyasviel/${repo} (fp16, about 723 MB) and stored on its own, for any SD 1.5 set.`,
   convert: { repo: `lllyasviel/${repo}`, kind: 'controlnet', name: id, files: CONTROLNET_FILES },
 });
+
+/** The SD 1.5 LCM-LoRA as published (latent-consistency/lcm-lora-sdv1-5): live mode's LCM recipe on any SD 1.5 set. */
+export const LCM_LORA: ConvertSource = { repo: 'latent-consistency/lcm-lora-sdv1-5', kind: 'lora', name: 'lcm-lora-sdv1-5', files: ['pytorch_lora_weights.safetensors'] };
+
+const LCM_LORA_SET: ManifestSet = {
+  id: 'lcm-lora-sdv1-5',
+  label: 'LCM-LoRA for SD 1.5',
+  kind: 'lora',
+  baseUrl: null,
+  source: 'https://huggingface.co/latent-consistency/lcm-lora-sdv1-5',
+  dtype: 'fp16',
+  controlnetReady: false,
+  notes: 'Latent-consistency distillation as a LoRA (rank 64, about 135 MB, UNet only, LoCon layers too): 4 steps at CFG 1 on any SD 1.5 set. Stored in the LoRA library; live mode applies it.',
+  convert: LCM_LORA,
+};
 
 export const MANIFEST_SETS: ManifestSet[] = [
   {
@@ -125,14 +140,16 @@ export const MANIFEST_SETS: ManifestSet[] = [
   },
   {
     id: 'taesd',
-    label: 'TAESD (fast previews)',
+    label: 'TAESD (previews and fast decoding)',
     kind: 'preview',
     baseUrl: null,
     source: 'https://huggingface.co/madebyollin/taesd',
     dtype: 'fp32',
     controlnetReady: false,
-    notes: 'Tiny VAE decoder for step previews; until an ONNX export is added, previews use the linear latent→RGB projection.',
+    notes: 'Tiny autoencoder for SD 1.x latents (about 1.2 M parameters per half, 9.8 MB to fetch): a real image at every preview step, and live mode’s fast decoder. Converted in the browser from taesd.py’s two files and stored for any SD 1.5 set.',
+    convert: { repo: 'madebyollin/taesd', kind: 'taesd', name: 'taesd', files: ['taesd_encoder.safetensors', 'taesd_decoder.safetensors'] },
   },
+  LCM_LORA_SET,
 ];
 
 /** "owner/name" (a Hugging Face repo id, optionally "owner/name@revision") or a URL → the set's base URL. */

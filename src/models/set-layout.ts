@@ -39,7 +39,7 @@ export interface StudioIndex {
   /** TAESD's graphs in the set (previews and fast decoding), and what they were converted from. */
   taesd?: TaesdInfo;
   /** LoRAs merged into its weights when it was converted, with their multipliers. */
-  baked_loras?: { file: string; unet: number; text_encoder: number }[];
+  baked_loras?: { file: string; unet: number; text_encoder: number; lcm?: boolean }[];
   notices?: string[];
 }
 
@@ -77,3 +77,20 @@ export interface TaesdInfo {
 }
 /** A TAESD stored on its own (taesd/<name>/): its graphs beside this file. TAESD decodes any SD 1.x set's latents. */
 export const STORED_TAESD_INFO = 'taesd.json';
+
+/** A LoRA in the studio's library (loras/<name>/): the file as it came, and what the studio read of it. */
+export interface StoredLoraInfo {
+  /** What <lora:name:…> tags call it: the file's name without its extension, as A1111 lists LoRAs. */
+  name: string;
+  /** The file beside this info, as it was given. */
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** An LCM-LoRA (latent-consistency distillation): live mode's LCM recipe may run with it. Said by its source or by the person. */
+  lcm: boolean;
+  format: 'kohya' | 'peft' | 'diffusers';
+  layers: { unet: number; text: number };
+  /** Where it came from: a file name, or a Hugging Face repo. */
+  source: string;
+}
+export const STORED_LORA_INFO = 'lora.json';

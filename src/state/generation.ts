@@ -11,18 +11,33 @@ import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
 import { useEngineStore } from './engine-store.ts';
 import { moduleName } from './control-maps.ts';
 import { mapTarget, unitControlMap } from './previews.ts';
-import { LIVE_RECIPE, type GalleryItem, type Settings } from './settings.ts';
+import type { GalleryItem, Settings } from './settings.ts';
+import { planLiveRun } from './live-recipe.ts';
+import { generationLoras, type GenerationLoras } from './loras.ts';
+import { useModelSets } from './model-sets.ts';
+import type { LoraRequest } from '../gpu/engine.ts';
 import { useStudio } from './studio-store.ts';
 import { describeSaveError } from './persistence.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';
 
 export { InputProblem };
+
+/** Live mode cannot run as set (LCM's recipe on a plain UNet); `offerLcmLora`: "Use LCM-LoRA" would make it run. */
+export class LiveProblem extends InputProblem {
+  constructor(
+    message: string,
+    readonly offerLcmLora: boolean,
+  ) {
+    super(message);
+  }
+}
 import type { RunProgress, StepSpeed } from './run-slice.ts';
 
 const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 
-function parametersText(settings: Settings, units: Unit[], model: string): string {
+function parametersText(settings: Settings, units: Unit[], model: string, loraHashes: GenerationLoras['hashes']): string {
   return formatParameters({
+    loraHashes,
     prompt: settings.prompt,
     negativePrompt: settings.negativePrompt,
     steps: settings.steps,
@@ -99,12 +114,22 @@ export interface RunOptions {
 }
 
 /** Runs the current settings and units; resolves with how many images finished. */
+/** The settings a run uses: the person's, or live mode's recipe for this set (with its LCM-LoRA and decoder). */
+function runSettings(settings: Settings, live: boolean, capabilities: Parameters<typeof planLiveRun>[1]): { settings: Settings; loras: LoraRequest[]; fastDecode: boolean } {
+  if (!live) return { settings, loras: [], fastDecode: false };
+  const plan = planLiveRun(settings.live, capabilities, useModelSets.getState().stored.loras);
+  if (!plan.ok) throw new LiveProblem(plan.problem, plan.offerLcmLora);
+  if (plan.notes.length) useStudio.getState().setRun({ runMessage: { kind: 'info', text: plan.notes.join(' ') } });
+  return { settings: { ...settings, sampler: plan.sampler, steps: plan.steps, cfgScale: plan.cfgScale, batchCount: 1 }, loras: plan.loras, fastDecode: plan.fastDecode };
+}
+
 export async function runGeneration({ signal, live = false, onImage }: RunOptions): Promise<number> {
   const studio = useStudio.getState();
-  const settings: Settings = live ? { ...studio.settings, ...LIVE_RECIPE, batchCount: 1 } : studio.settings;
-  const estimate = live ? null : runEstimate(settings, studio.speed);
+  const estimate = live ? null : runEstimate(studio.settings, studio.speed);
   if (estimate) studio.setRun({ runMessage: { kind: 'info', text: estimate } });
-  const info = await loadedSet(settings.batchCount);
+  const info = await loadedSet(live ? 1 : studio.settings.batchCount);
+  const { settings, loras: liveLoras, fastDecode } = runSettings(studio.settings, live, info.capabilities);
+  const loras = generationLoras(settings.prompt, settings.loras, useModelSets.getState().stored.loras);
   const engine = useEngineStore.getState().engine;
   // Checked over all units so messages use the numbers the panel shows (disabled ones pass).
   // The set's ControlNets and the stored ones that fit it (the engine loads those when a unit uses them).
@@ -120,7 +145,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     const run = { ...settings, seed: (settings.seed + i) >>> 0 };
     const stepTimes: number[] = [];
     const response = await engine.generate(
-      { prompt: run.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview },
+      { prompt: loras.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview, loras: [...loras.loras, ...liveLoras], fastDecode },
       {
         signal,
         onProgress: (p) => {
@@ -137,7 +162,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     }
     onImage?.(response.image, response);
     if (live) continue;
-    const parameters = parametersText(run, units, model);
+    const parameters = parametersText(run, units, model, loras.hashes);
     const item: GalleryItem = {
       id: `img-${Date.now().toString(36)}-${i}`,
       createdAt: Date.now(),

@@ -3,7 +3,7 @@
 // ControlNets converted from checkpoints (list, load, delete), and importing a checkpoint
 // (files or a Hugging Face repo) with progress per graph and cancel. The panel only renders this.
 import { create } from 'zustand';
-import type { ImportFile, ImportResult, Progress, SetStatus, StoredModels } from '../gpu/engine.ts';
+import type { ImportFile, ImportResult, LoraRequest, Progress, SetStatus, StoredModels } from '../gpu/engine.ts';
 import { CancelledError } from '../gpu/errors.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import { resolveRemoteSet, type RemoteSet } from '../models/manifest.ts';
@@ -39,6 +39,8 @@ export interface ImportForm {
   name: string;
   precision: 'fp16' | 'fp32';
   overrides: ArchOverrides;
+  /** Library LoRAs baked into a base model as it converts ("Bake LoRA"). */
+  bakeLoras?: LoraRequest[];
 }
 
 interface ModelSetsState {
@@ -62,6 +64,7 @@ interface ModelSetsState {
   loadConverted(id: string, label: string): Promise<void>;
   deleteConverted(id: string): Promise<void>;
   deleteStoredControlNet(name: string): Promise<void>;
+  deleteStoredTaesd(name: string): Promise<void>;
 }
 
 const aborts = new Map<string, AbortController>();
@@ -97,7 +100,7 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     set({ importJob: { busy: label, transfer: null, message: null, notices: [] } });
     try {
       const result = await work(abort.signal, (p) => set((s) => ({ importJob: { ...s.importJob, transfer: transferOf(p) } })));
-      const what = result.kind === 'set' ? `model set "${result.label}"` : `ControlNet "${result.id}" (usable with any SD 1.5 set)`;
+      const what = result.kind === 'set' ? `model set "${result.label}"` : result.kind === 'taesd' ? `TAESD "${result.id}" (previews and fast decoding for any SD 1.5 set)` : `ControlNet "${result.id}" (usable with any SD 1.5 set)`;
       set({ importJob: { ...idle, message: { kind: 'info', text: `Imported ${what}: ${mb(result.bytes)} in ${result.seconds.toFixed(1)} s.` }, notices: result.notices } });
       await get().refreshStored();
       return result;
@@ -112,7 +115,7 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
 
   return {
     entries: {},
-    stored: { sets: [], controlnets: [] },
+    stored: { sets: [], controlnets: [], loras: [], taesd: [] },
     importJob: { ...idle, notices: [] },
     async addSet(address) {
       useStudio.getState().addCustomSet(await resolveRemoteSet(address));
@@ -181,6 +184,10 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     },
     async deleteStoredControlNet(name) {
       await engine().deleteStoredControlNet(name);
+      await get().refreshStored();
+    },
+    async deleteStoredTaesd(name) {
+      await engine().deleteStoredTaesd(name);
       await get().refreshStored();
     },
   };

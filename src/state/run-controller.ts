@@ -1,7 +1,7 @@
 // The Generate and Cancel buttons, and live mode, on top of runGeneration: one run at a
 // time, messages in words, and the inputs never touched by a failure.
 import { CancelledError } from '../gpu/errors.ts';
-import { InputProblem, runGeneration } from './generation.ts';
+import { InputProblem, LiveProblem, runGeneration } from './generation.ts';
 import { LiveScheduler } from './live-scheduler.ts';
 import { useStudio } from './studio-store.ts';
 
@@ -51,7 +51,10 @@ const live = new LiveScheduler({
         },
       });
     } catch (err) {
-      if (!isCancel(err)) useStudio.getState().setRun({ runMessage: { kind: 'error', text: err instanceof InputProblem ? err.message : `Live run failed: ${describe(err)}` } });
+      if (!isCancel(err)) {
+        const offer = err instanceof LiveProblem && err.offerLcmLora ? ('lcm-lora' as const) : undefined;
+        useStudio.getState().setRun({ runMessage: { kind: 'error', text: err instanceof InputProblem ? err.message : `Live run failed: ${describe(err)}`, offer } });
+      }
       throw err;
     } finally {
       // A cancelled run was already marked stopped by onCancelled; a newer run may be going.

@@ -55,7 +55,8 @@ export interface RunSlice {
   live: LiveStats;
   /** Bumped by every change a live run depends on. */
   inputRevision: number;
-  runMessage: { kind: 'error' | 'info'; text: string } | null;
+  /** `offer`: a one-click fix shown with the message (live mode's "Use LCM-LoRA"). */
+  runMessage: { kind: 'error' | 'info'; text: string; offer?: 'lcm-lora' } | null;
   /** A refused upload or paste, in words; cleared by the next good one. */
   inputError: string | null;
   previews: Record<string, ControlPreview>;

@@ -1,6 +1,13 @@
 // The generation settings on the left panel, and what a finished image keeps of a run.
 import type { SchedulerName } from '../diffusion/schedulers/index.ts';
 import type { Unit } from './units.ts';
+import { DEFAULT_LIVE, type LiveSettings } from './live-recipe.ts';
+
+/** A library LoRA as the person set it: applied to every generation (besides <lora:…> tags) at its weight. */
+export interface LoraChoice {
+  enabled: boolean;
+  weight: number;
+}
 
 export interface Settings {
   prompt: string;
@@ -15,6 +22,10 @@ export interface Settings {
   liveMode: boolean;
   /** Show the latents while denoising (read back every few steps; off, the loop reads nothing back). */
   latentPreview: boolean;
+  /** Live mode's recipe, its LCM-LoRA and its decoder. */
+  live: LiveSettings;
+  /** The LoRA library's choices, by LoRA name. */
+  loras: Record<string, LoraChoice>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -29,10 +40,9 @@ export const DEFAULT_SETTINGS: Settings = {
   batchCount: 1,
   liveMode: false,
   latentPreview: true,
+  live: DEFAULT_LIVE,
+  loras: {},
 };
-
-/** Live mode's few-step recipe: LCM, 4 steps, no classifier-free guidance (LCM's usual CFG of 1). */
-export const LIVE_RECIPE = { sampler: 'lcm' as SchedulerName, steps: 4, cfgScale: 1 };
 
 export const SIZE_STEP = 64;
 export const MAX_SIZE = 2048;

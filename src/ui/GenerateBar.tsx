@@ -5,6 +5,8 @@ import { useStudio } from '../state/studio-store.ts';
 import { cancelRun, generateNow } from '../state/run-controller.ts';
 import { usePngUrl } from './hooks.ts';
 import type { RunProgress } from '../state/run-slice.ts';
+import { useLoraLibrary } from '../state/loras.ts';
+import { TransferLine } from './TransferLine.tsx';
 
 const seconds = (ms: number | null) => (ms === null ? '…' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -13,6 +15,21 @@ function progressText(p: RunProgress): string {
   if (p.phase === 'loading') return `${p.detail} (${p.step} of ${p.steps} graphs)`;
   if (p.phase === 'compiling') return `${image}${p.detail}…`;
   return `${image}Step ${p.step} of ${p.steps} · ${seconds(p.stepMs)} per step · ETA ${seconds(p.etaMs)}`;
+}
+
+/** "Use LCM-LoRA": fetches the published LCM-LoRA once, stores it and switches live mode onto it. */
+function LcmLoraOffer() {
+  const { busy, transfer, message } = useLoraLibrary(useShallow((s) => ({ busy: s.busy, transfer: s.transfer, message: s.message })));
+  return (
+    <>
+      {' '}
+      <button onClick={() => void useLoraLibrary.getState().useLcmLora()} disabled={!!busy}>
+        Use LCM-LoRA
+      </button>
+      {busy && transfer && <TransferLine transfer={transfer} label="LCM-LoRA download" />}
+      {!busy && message?.kind === 'error' && <span role="alert">{message.text}</span>}
+    </>
+  );
 }
 
 export function GenerateBar() {
@@ -45,6 +62,7 @@ export function GenerateBar() {
       {runMessage && (
         <p role={runMessage.kind === 'error' ? 'alert' : 'status'} className={runMessage.kind}>
           {runMessage.text}
+          {runMessage.offer === 'lcm-lora' && <LcmLoraOffer />}
         </p>
       )}
       <div className="previews">

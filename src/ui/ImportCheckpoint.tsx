@@ -4,7 +4,10 @@
 // conversion noticed, and the converted sets and ControlNets in storage.
 import { useEffect, useState, type DragEvent } from 'react';
 import type { ImportFile } from '../gpu/engine.ts';
-import { MANIFEST_SETS } from '../models/manifest.ts';
+import { LCM_LORA, MANIFEST_SETS } from '../models/manifest.ts';
+import { useLoraLibrary } from '../state/loras.ts';
+import { clamp } from '../state/settings.ts';
+import { NumberField } from './NumberField.tsx';
 import { useEngineStore } from '../state/engine-store.ts';
 import { useModelSets, type ImportForm } from '../state/model-sets.ts';
 import { droppedFolder } from './folder-pick.ts';
@@ -23,7 +26,7 @@ export function nameFromFiles(files: ImportFile[]): string {
 function StoredList() {
   const stored = useModelSets((s) => s.stored);
   const actions = useModelSets.getState();
-  if (!stored.sets.length && !stored.controlnets.length) return null;
+  if (!stored.sets.length && !stored.controlnets.length && !stored.taesd.length) return null;
   return (
     <div aria-label="Converted models">
       {stored.sets.map((s) => (
@@ -39,7 +42,39 @@ function StoredList() {
           <button onClick={() => void actions.deleteStoredControlNet(c.name)}>Delete</button>
         </section>
       ))}
+      {stored.taesd.map((t) => (
+        <section role="group" aria-label={`Stored TAESD ${t.name}`} key={t.name} className="set-entry">
+          TAESD <strong>{t.name}</strong> (from {t.converted_from}; {t.encoder ? 'decoder and encoder' : 'decoder only'})
+          <button onClick={() => void actions.deleteStoredTaesd(t.name)}>Delete</button>
+        </section>
+      ))}
     </div>
+  );
+}
+
+/** "Bake LoRA": library LoRAs merged into a base model as it converts, each at its weight. */
+function BakeLoras({ bake, onChange }: { bake: Record<string, number>; onChange: (bake: Record<string, number>) => void }) {
+  const loras = useModelSets((s) => s.stored.loras);
+  if (!loras.length) return null;
+  const toggle = (name: string, on: boolean) => {
+    const next = { ...bake };
+    if (on) next[name] = 1;
+    else delete next[name];
+    onChange(next);
+  };
+  return (
+    <details>
+      <summary>Bake LoRA (merge library LoRAs into the converted set)</summary>
+      {loras.map((l) => (
+        <div className="row" key={l.name}>
+          <label className="check">
+            <input type="checkbox" aria-label={`Bake LoRA ${l.name}`} checked={l.name in bake} onChange={(e) => toggle(l.name, e.target.checked)} />
+            {l.name}
+          </label>
+          {l.name in bake && <NumberField label={`Baked weight of ${l.name}`} value={bake[l.name]!} min={-5} max={5} step={0.05} normalise={(v) => clamp(v, -5, 5)} onCommit={(w) => onChange({ ...bake, [l.name]: w })} />}
+        </div>
+      ))}
+    </details>
   );
 }
 
@@ -61,7 +96,13 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
   // fp16 halves the size and runs fast where the GPU has shader-f16; elsewhere fp32 runs on the GPU and fp16 would not.
   const chosen = precision ?? (shaderF16 ? 'fp16' : 'fp32');
   const heads = (v: string) => (v.trim() ? Number(v) : undefined);
-  const form = (): ImportForm => ({ name: name.trim() || nameFromFiles(files) || repo.split('/').pop() || 'model', precision: chosen, overrides: { textHeads: heads(textHeads), unetHeads: heads(unetHeads) } });
+  const [bake, setBake] = useState<Record<string, number>>({});
+  const form = (): ImportForm => ({
+    name: name.trim() || nameFromFiles(files) || repo.split('/').pop() || 'model',
+    precision: chosen,
+    overrides: { textHeads: heads(textHeads), unetHeads: heads(unetHeads) },
+    bakeLoras: Object.entries(bake).map(([lora, weight]) => ({ name: lora, unet: weight, text: weight })),
+  });
   const take = (picked: ImportFile[]) => {
     setPickError(null);
     setFiles(picked);
@@ -120,6 +161,7 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
           <input aria-label="UNet heads" inputMode="numeric" placeholder="from the .yaml (SD 1.5: 8)" value={unetHeads} onChange={(e) => setUnetHeads(e.target.value)} />
         </label>
       </details>
+      <BakeLoras bake={bake} onChange={setBake} />
       <div className="row">
         <button onClick={() => void finish(actions.importFiles(files, form()))} disabled={busy || !files.length}>
           Convert
@@ -155,7 +197,12 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
                   Add
                 </button>
               )}
-              {m.convert && (
+              {m.convert?.kind === 'lora' && (
+                <button onClick={() => void useLoraLibrary.getState().importRepo(m.convert!.repo, { lcm: m.convert === LCM_LORA, name: m.convert!.name }, m.convert!.files)} aria-label={`Add ${m.label} to the LoRA library`}>
+                  Add to library
+                </button>
+              )}
+              {m.convert && m.convert.kind !== 'lora' && (
                 <button onClick={() => void finish(actions.importRepo(m.convert!.repo, { ...form(), name: m.convert!.name }, m.convert!.files))} disabled={busy} aria-label={`Convert ${m.label}`}>
                   Convert
                 </button>

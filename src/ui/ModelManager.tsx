@@ -8,6 +8,7 @@ import { mb, useModelSets } from '../state/model-sets.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { errorText } from './hooks.ts';
 import { ImportCheckpoint } from './ImportCheckpoint.tsx';
+import { LoraLibrary } from './LoraLibrary.tsx';
 import { TransferLine } from './TransferLine.tsx';
 
 function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void }) {
@@ -95,6 +96,7 @@ export function ModelManager() {
       <h2>Model manager</h2>
       <p>Storage used: {usage ? `${mb(usage.usage)} of ${mb(usage.quota)}` : '…'}</p>
       <ImportCheckpoint onChanged={onChanged} />
+      <LoraLibrary />
       <div className="row">
         <input aria-label="Model set address" placeholder="owner/repo or https://…" value={address} onChange={(e) => setAddress(e.target.value)} />
         <button onClick={() => void add(address)} disabled={adding || !address.trim()}>

@@ -5,6 +5,7 @@ import { useStudio } from '../state/studio-store.ts';
 import { clamp, MAX_STEPS, randomSeed, SIZE_STEP, snapSize, MAX_SIZE } from '../state/settings.ts';
 import { ModelSetPanel } from './ModelSetPanel.tsx';
 import { ModelManager } from './ModelManager.tsx';
+import { LiveSettings } from './LiveSettings.tsx';
 import { NumberField } from './NumberField.tsx';
 
 const MAX_SEED = 4294967295;
@@ -50,8 +51,9 @@ export function SettingsPanel() {
       <NumberField label="Batch count" value={settings.batchCount} min={1} max={100} normalise={(v) => Math.round(clamp(v, 1, 100))} onCommit={(batchCount) => setSettings({ batchCount })} />
       <label className="check">
         <input type="checkbox" aria-label="Live mode" checked={settings.liveMode} onChange={(e) => setSettings({ liveMode: e.target.checked })} />
-        Live mode <small>(LCM, 4 steps, while you draw)</small>
+        Live mode <small>(regenerates while you draw)</small>
       </label>
+      {settings.liveMode && <LiveSettings />}
       <label className="check">
         <input type="checkbox" aria-label="Latent preview" checked={settings.latentPreview} onChange={(e) => setSettings({ latentPreview: e.target.checked })} />
         Latent preview <small>(off: no GPU readback while denoising)</small>

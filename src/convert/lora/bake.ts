@@ -10,6 +10,8 @@ import { LoraTargets, planMerge, usesFor, type AppliedLora } from './lora-target
 export interface BakeLoras {
   applied: AppliedLora[];
   merger: LoraMerger;
+  /** Files among `applied` that are LCM-LoRAs (the set then runs live mode's LCM recipe on its own). */
+  lcm?: Set<AppliedLora['lora']>;
 }
 
 const PARTS: Record<string, LoraPart> = { [TEXT_ENCODER]: 'text', [UNET]: 'unet' };
@@ -26,4 +28,4 @@ export function bakeLoras(graphs: SetGraph[], bake: BakeLoras | undefined): SetG
 }
 
 /** What the set's index records of its baked LoRAs. */
-export const bakedRecord = (bake: BakeLoras | undefined) => (bake?.applied ?? []).map((a) => ({ file: a.lora.label, unet: a.unet, text_encoder: a.text }));
+export const bakedRecord = (bake: BakeLoras | undefined) => (bake?.applied ?? []).map((a) => ({ file: a.lora.label, unet: a.unet, text_encoder: a.text, ...(bake?.lcm?.has(a.lora) ? { lcm: true } : {}) }));

@@ -3,6 +3,9 @@
 // whose LoRAs changed are patched and opened again. The weight work and the session work are
 // timed apart, because they cost differently and are sped up differently.
 import type { GraphPatch, GraphToLoad } from '../../models/load-set.ts';
+import { checkTextEncoder, checkUnet } from '../../diffusion/contract.ts';
+import type { PipelineModels } from '../../diffusion/pipeline.ts';
+import type { Session } from '../../diffusion/session.ts';
 import type { LoraLayer, LoraPart } from './lora-file.ts';
 import type { LoraMerger } from './lora-merge.ts';
 import { GraphLoraPatcher } from './lora-patcher.ts';
@@ -75,4 +78,16 @@ export class LoadedLoras {
     }
     return stats;
   }
+}
+
+/** Puts a part's new session (its graph opened again with LoRAs) into the models, checked as at load; returns the session it replaced. */
+export function swapPart(models: PipelineModels, part: LoraPart, session: Session): Session {
+  if (part === 'text') {
+    const old = models.textEncoder.session;
+    models.textEncoder = { session, contract: checkTextEncoder(session.label, session.inputs, session.outputs) };
+    return old;
+  }
+  const old = models.unet.session;
+  models.unet = { session, contract: checkUnet(session.label, session.inputs, session.outputs) };
+  return old;
 }
