@@ -5,11 +5,14 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readPngText } from '../src/image/png.ts';
+import { createHash } from 'node:crypto';
+import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
 
 const CHECKPOINTS = resolve(import.meta.dirname, '../../shared/data/checkpoints/tiny-sd15/single-file');
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
+const LORAS = resolve(CHECKPOINTS, '../lora');
+const TAESD = resolve(CHECKPOINTS, '../taesd');
 
 test.use({ launchOptions: NO_WEBGPU_LAUNCH });
 
@@ -69,12 +72,70 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
   expect(requests.filter((p) => /\.(onnx|onnx_data|safetensors|pth|json)$/.test(p))).toEqual([]);
 });
 
+test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applied by a <lora:> tag equals it baked in at conversion, the PNG names it by hash; TAESD files are stored for any set', async ({ page }) => {
+  await page.goto('/');
+  const panel = page.getByRole('region', { name: 'Import checkpoint' });
+  const library = page.getByRole('region', { name: 'LoRA library' });
+  await library.getByLabel('LoRA file').setInputFiles(`${LORAS}/kohya.safetensors`);
+  await library.getByRole('button', { name: 'Add LoRA' }).click();
+  await expect(library.getByRole('status').filter({ hasText: 'Added LoRA "kohya" (192 UNet and 12 text-encoder layers)' })).toBeVisible({ timeout: 30_000 });
+  await panel.getByLabel('Checkpoint files').setInputFiles([`${TAESD}/taesd_encoder.safetensors`, `${TAESD}/taesd_decoder.safetensors`]);
+  await panel.getByLabel('Import name').fill('taesd');
+  await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(panel.getByRole('group', { name: 'Stored TAESD taesd' })).toContainText('decoder and encoder', { timeout: 60_000 });
+
+  const convert = async (name: string, bake: boolean) => {
+    await panel.getByLabel('Checkpoint files').setInputFiles([`${CHECKPOINTS}/model.safetensors`, `${CHECKPOINTS}/model.yaml`]);
+    await panel.getByLabel('Import name').fill(name);
+    // The architecture section stays open from the previous conversion.
+    const heads = panel.getByLabel('Text encoder heads');
+    if (!(await heads.isVisible())) await panel.getByText('Architecture (only for unusual checkpoints)').click();
+    await heads.fill('2');
+    if (bake) {
+      await panel.getByText('Bake LoRA (merge library LoRAs into the converted set)').click();
+      await panel.getByRole('checkbox', { name: 'Bake LoRA kohya' }).check();
+      await panel.getByRole('spinbutton', { name: 'Baked weight of kohya' }).fill('0.7');
+    }
+    await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+    await expect(panel.getByRole('status').filter({ hasText: `Imported model set "${name}"` })).toBeVisible({ timeout: 60_000 });
+    // The finished import lets go of its files before the next one is picked.
+    await expect(panel.getByRole('button', { name: 'Convert', exact: true })).toBeDisabled();
+  };
+  const generate = async (set: string, prompt: string) => {
+    await panel.getByRole('group', { name: `Converted set ${set}` }).getByRole('button', { name: 'Load' }).click();
+    await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText(`Loaded ${set}`, { timeout: 60_000 });
+    await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
+    const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
+    const before = await gallery.count();
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(gallery).toHaveCount(before + 1, { timeout: 120_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), gallery.first().getByRole('button', { name: 'Download' }).click()]);
+    return new Uint8Array(readFileSync((await download.path())!));
+  };
+  await convert('tiny-plain', false);
+  await convert('tiny-baked', true);
+  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['CFG scale', '1'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  const atLoad = await generate('tiny-plain', 'a dog <lora:kohya:0.7>');
+  const baked = await generate('tiny-baked', 'a dog');
+  const parameters = readPngText(atLoad).parameters!;
+  expect(parameters.split('\n')[0]).toBe('a dog <lora:kohya:0.7>');
+  expect(parameters).toContain(`Lora hashes: "kohya: ${createHash('sha256').update(readFileSync(`${LORAS}/kohya.safetensors`)).digest('hex').slice(0, 12)}"`);
+  const [a, b] = [decodePngImage(atLoad).data, decodePngImage(baked).data];
+  expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0)).toBeLessThanOrEqual(1);
+});
+
 test('a file that is not a checkpoint is refused in words, and nothing is stored', async ({ page }) => {
   await page.goto('/');
   const panel = page.getByRole('region', { name: 'Import checkpoint' });
   await panel.getByLabel('Checkpoint files').setInputFiles({ name: 'lora-detail.safetensors', mimeType: 'application/octet-stream', buffer: loraFile() });
   await panel.getByRole('button', { name: 'Convert', exact: true }).click();
   await expect(panel.getByRole('alert')).toContainText('Import failed: lora-detail.safetensors is a LoRA');
+  // In the LoRA library, a checkpoint is refused the other way round.
+  const library = page.getByRole('region', { name: 'LoRA library' });
+  await library.getByLabel('LoRA file').setInputFiles(`${CHECKPOINTS}/controlnet.safetensors`);
+  await library.getByRole('button', { name: 'Add LoRA' }).click();
+  await expect(library.getByRole('alert')).toContainText('LoRA import failed: controlnet.safetensors is a whole model checkpoint');
+  await expect(library.getByRole('group', { name: /^LoRA / })).toHaveCount(0);
   await expect(panel.getByRole('group', { name: /^Converted set|^Stored ControlNet/ })).toHaveCount(0);
 });
 

@@ -11,6 +11,11 @@ import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { canny } from '../src/preprocess/canny.ts';
 import { fitToSize, hwc3, resizeToResolution } from '../src/preprocess/image-ops.ts';
 import { maskToRgba } from '../src/preprocess/run.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LCM_LORA } from '../src/models/manifest.ts';
+import { writeTinyLora } from '../src/test/tiny-lora.ts';
 
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
 
@@ -175,6 +180,8 @@ test('4. Cancel stops a 30-step generation within one step; the next Generate wo
   await page.getByRole('spinbutton', { name: 'Steps' }).fill('30');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress-text')).toContainText('Step 1 of 30', { timeout: 120_000 });
+  // The tiny set has TAESD: the preview is a decoded image at the generation size, not one pixel per latent cell.
+  await expect(page.getByRole('img', { name: 'Latent preview' })).toHaveAttribute('data-width', '64');
   const count = await galleryItems().count();
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   const atCancel = Number(await page.getByRole('progressbar').getAttribute('value'));
@@ -188,10 +195,18 @@ test('4. Cancel stops a 30-step generation within one step; the next Generate wo
   await generateAndWait();
 });
 
-test('7. live mode: two quick strokes leave one finished result for the latest input; the stale run was cancelled', async () => {
+test('7. live mode: LCM is refused on the plain tiny UNet until "Use LCM-LoRA" fetches one; then two quick strokes leave one finished result (TAESD-decoded) for the latest input', async () => {
   await unit(2).getByRole('checkbox', { name: 'Enabled' }).uncheck();
   const gallery = await galleryItems().count();
+  // The published LCM-LoRA's address, answered with an LCM-LoRA that fits the tiny set.
+  const lcmLora = join(mkdtempSync(join(tmpdir(), 'lcm-')), 'pytorch_lora_weights.safetensors');
+  await writeTinyLora(lcmLora, { seed: 2 });
+  await page.context().route(`https://huggingface.co/${LCM_LORA.repo}/resolve/main/${LCM_LORA.files[0]}`, (route) => route.fulfill({ body: readFileSync(lcmLora), headers: { 'content-type': 'application/octet-stream' } }));
   await page.getByRole('checkbox', { name: 'Live mode' }).check();
+  await expect(page.getByRole('alert').filter({ hasText: 'needs LCM weights, and this set is a plain SD 1.5 UNet' })).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Use LCM-LoRA' }).click();
+  await expect(page.getByTestId('live-stats')).toContainText('1 finished', { timeout: 150_000 });
+  await expect(page.getByTestId('live-stats')).toContainText('decoded with TAESD');
   await drag([0.2, 0.8], [0.8, 0.8]);
   // Wait until a live run for this stroke is under way, then change the input again.
   await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeEnabled();
@@ -201,7 +216,7 @@ test('7. live mode: two quick strokes leave one finished result for the latest i
   await expect(live).toHaveAttribute('data-revision', latest!, { timeout: 150_000 });
   const stats = await page.getByTestId('live-stats').textContent();
   const [, finished, cancelled] = /(\d+) finished, (\d+) cancelled/.exec(stats!)!.map(Number);
-  expect(finished).toBe(1);
+  expect(finished).toBe(2);
   expect(cancelled).toBeGreaterThanOrEqual(1);
   expect(await galleryItems().count()).toBe(gallery);
   await page.getByRole('checkbox', { name: 'Live mode' }).uncheck();

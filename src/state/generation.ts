@@ -110,7 +110,8 @@ export function runEstimate(settings: Settings, speed: StepSpeed | null): string
 export interface RunOptions {
   signal: AbortSignal;
   live?: boolean;
-  onImage?: (image: RgbaImage, response: GenerateResponse) => void;
+  /** `fastDecode`: the image was decoded by TAESD. */
+  onImage?: (image: RgbaImage, response: GenerateResponse, fastDecode: boolean) => void;
 }
 
 /** Runs the current settings and units; resolves with how many images finished. */
@@ -160,7 +161,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
       const stepMs = [...stepTimes].sort((a, b) => a - b)[Math.floor(stepTimes.length / 2)]!;
       useStudio.getState().setRun({ speed: { msPerPixelStep: stepMs / (run.width * run.height), stepMs, width: run.width, height: run.height } });
     }
-    onImage?.(response.image, response);
+    onImage?.(response.image, response, fastDecode);
     if (live) continue;
     const parameters = parametersText(run, units, model, loras.hashes);
     const item: GalleryItem = {

@@ -4,6 +4,7 @@ import { CancelledError } from '../gpu/errors.ts';
 import { InputProblem, LiveProblem, runGeneration } from './generation.ts';
 import { LiveScheduler } from './live-scheduler.ts';
 import { useStudio } from './studio-store.ts';
+import { useModelSets } from './model-sets.ts';
 
 let manual: AbortController | null = null;
 
@@ -45,9 +46,9 @@ const live = new LiveScheduler({
       await runGeneration({
         signal,
         live: true,
-        onImage: (image) => {
+        onImage: (image, _, fastDecode) => {
           const s = useStudio.getState();
-          s.setRun({ liveImage: image, live: { ...s.live, finished: s.live.finished + 1, shownRevision: revision } });
+          s.setRun({ liveImage: image, live: { ...s.live, finished: s.live.finished + 1, shownRevision: revision, decoder: fastDecode ? 'TAESD' : 'VAE' } });
         },
       });
     } catch (err) {
@@ -69,7 +70,11 @@ const live = new LiveScheduler({
 
 /** Connects live mode to the store: input changes (while it is on) schedule runs. */
 export function connectLiveMode(): () => void {
-  return useStudio.subscribe((s, prev) => {
+  // The LoRA library is an input too: an LCM-LoRA just added makes live mode's recipe run.
+  const library = useModelSets.subscribe((m, prev) => {
+    if (m.stored.loras !== prev.stored.loras) useStudio.setState((s) => ({ inputRevision: s.inputRevision + 1 }));
+  });
+  const studio = useStudio.subscribe((s, prev) => {
     if (!s.settings.liveMode) {
       if (prev.settings.liveMode) live.stop();
       return;
@@ -77,4 +82,8 @@ export function connectLiveMode(): () => void {
     if (s.running === 'generate') return;
     if (s.inputRevision !== prev.inputRevision || !prev.settings.liveMode) live.changed(s.inputRevision);
   });
+  return () => {
+    library();
+    studio();
+  };
 }

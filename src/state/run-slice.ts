@@ -44,6 +44,8 @@ export interface LiveStats {
   cancelled: number;
   /** The input revision the shown live image was made from. */
   shownRevision: number | null;
+  /** What decoded the shown live image. */
+  decoder: 'TAESD' | 'VAE' | null;
 }
 
 export interface RunSlice {
@@ -75,7 +77,7 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   progress: null,
   latentPreview: null,
   liveImage: null,
-  live: { finished: 0, cancelled: 0, shownRevision: null },
+  live: { finished: 0, cancelled: 0, shownRevision: null, decoder: null },
   inputRevision: 0,
   runMessage: null,
   inputError: null,

@@ -66,12 +66,12 @@ export function GenerateBar() {
         </p>
       )}
       <div className="previews">
-        {latentUrl && <img className="pixelated" src={latentUrl} alt="Latent preview" />}
+        {latentUrl && <img className="pixelated" src={latentUrl} alt="Latent preview" data-width={latentPreview?.width} />}
         {liveMode && (
           <figure>
             {liveUrl ? <img className="pixelated" src={liveUrl} alt="Live result" data-revision={live.shownRevision ?? ''} /> : <span>Live mode: draw or change a setting.</span>}
             <figcaption data-testid="live-stats">
-              Live: {live.finished} finished, {live.cancelled} cancelled
+              Live: {live.finished} finished, {live.cancelled} cancelled{live.decoder ? ` · decoded with ${live.decoder}` : ''}
             </figcaption>
           </figure>
         )}

@@ -117,8 +117,13 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
       setPickError(errorText(err));
     }
   };
+  // A finished import empties the pickers too, so they don't show files that are no longer picked.
+  const [pickerKey, setPickerKey] = useState(0);
   const finish = async (run: Promise<unknown>) => {
-    if (await run) setFiles([]);
+    if (await run) {
+      setFiles([]);
+      setPickerKey((k) => k + 1);
+    }
     onChanged();
   };
 
@@ -130,11 +135,11 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
       <div className="row">
         <label>
           Checkpoint files
-          <input type="file" aria-label="Checkpoint files" multiple accept=".safetensors,.ckpt,.pth,.pt,.bin,.yaml,.yml" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.name, file })))} />
+          <input key={`files-${pickerKey}`} type="file" aria-label="Checkpoint files" multiple accept=".safetensors,.ckpt,.pth,.pt,.bin,.yaml,.yml" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.name, file })))} />
         </label>
         <label>
           Diffusers folder
-          <input type="file" aria-label="Diffusers folder" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file })))} {...{ webkitdirectory: '' }} />
+          <input key={`folder-${pickerKey}`} type="file" aria-label="Diffusers folder" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file })))} {...{ webkitdirectory: '' }} />
         </label>
       </div>
       {files.length > 0 && <p>Picked: {files.map((f) => f.path).join(', ')}</p>}

@@ -17,7 +17,7 @@ export function LiveSettings() {
     <fieldset className="live-settings" aria-label="Live mode settings">
       <LabelledSelect label="Live recipe" value={live.recipe} options={RECIPES} onChange={(recipe) => change({ recipe })} />
       <label className="check">
-        <input type="checkbox" aria-label="Apply LCM-LoRA in live mode" checked={live.lcmLora} onChange={(e) => change({ lcmLora: e.target.checked })} />
+        <input type="checkbox" aria-label="LCM-LoRA for live runs" checked={live.lcmLora} onChange={(e) => change({ lcmLora: e.target.checked })} />
         LCM-LoRA <small>(for sets that are not LCM-distilled)</small>
       </label>
       {live.recipe === 'custom' && (
