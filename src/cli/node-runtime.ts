@@ -82,6 +82,11 @@ export class NodeSession implements Session {
     return this.session.outputMetadata.map(toMeta);
   }
 
+  /** Frees the session's weights (a UNet replaced by one with other LoRAs is 1.7 GB). */
+  dispose(): Promise<void> {
+    return this.session.release();
+  }
+
   async run(feeds: Record<string, Feed>): Promise<Record<string, NodeTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) {

@@ -4,7 +4,7 @@
 import type { GenerateParams, PipelineModels } from './pipeline.ts';
 import type { PipelineRun } from './pipeline-run.ts';
 import { promptChunks } from './prompt-weighting.ts';
-import type { DeviceTensor } from './session.ts';
+import type { DeviceTensor, Session } from './session.ts';
 import type { TensorData } from './tensor.ts';
 
 /** Text embeddings for the UNet's batch ([negative, prompt] with CFG, [1 or 2, 77·chunks, D]) and the prompt alone, each castable to a graph's precision. */
@@ -12,6 +12,29 @@ export interface PromptEmbeddings {
   context: DeviceTensor;
   condContext: DeviceTensor;
   as(t: DeviceTensor, type: 'float32' | 'float16'): Promise<DeviceTensor>;
+}
+
+/**
+ * The text encoder's last output, kept on the device: live mode runs again and again with the
+ * same prompt while the canvas changes, so the encoder runs only when the prompt does (or the
+ * encoder itself, opened again with other LoRAs). The set owns it and disposes it at unload.
+ */
+export class PromptCache {
+  private last: { session: Session; key: string; hidden: DeviceTensor } | null = null;
+
+  get(session: Session, key: string): DeviceTensor | null {
+    return this.last?.session === session && this.last.key === key ? this.last.hidden : null;
+  }
+
+  put(session: Session, key: string, hidden: DeviceTensor): void {
+    this.last?.hidden.dispose();
+    this.last = { session, key, hidden };
+  }
+
+  dispose(): void {
+    this.last?.hidden.dispose();
+    this.last = null;
+  }
 }
 
 export async function encodePrompt(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<PromptEmbeddings> {
@@ -27,9 +50,15 @@ export async function encodePrompt(models: PipelineModels, params: GenerateParam
   const ids = chunks.flatMap((c) => c.ids);
   const feed: TensorData =
     textEncoder.contract.idsType === 'int64' ? { type: 'int64', dims: [chunks.length, 77], data: BigInt64Array.from(ids, BigInt) } : { type: 'int32', dims: [chunks.length, 77], data: Int32Array.from(ids) };
-  // Every chunk of both prompts in one text-encoder run.
-  const out = await run.run(textEncoder.session, { [textEncoder.contract.ids]: feed });
-  const hidden = out[textEncoder.contract.hidden]!;
+  // Every chunk of both prompts in one text-encoder run, unless the last run encoded the same ids.
+  const key = `${chunks.length}:${ids.join(',')}`;
+  const cached = models.promptCache?.get(textEncoder.session, key) ?? null;
+  const out = cached ? {} : await run.run(textEncoder.session, { [textEncoder.contract.ids]: feed });
+  const hidden = cached ?? out[textEncoder.contract.hidden]!;
+  if (!cached && models.promptCache) {
+    models.promptCache.put(textEncoder.session, key, hidden);
+    delete out[textEncoder.contract.hidden];
+  }
   try {
     const k = Math.max(positive.length, negative.length);
     const row = (first: number, count: number) => [...Array.from({ length: count }, (_, i) => first + i), ...new Array<number>(k - count).fill(negative.length + positive.length)];

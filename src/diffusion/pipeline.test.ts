@@ -50,6 +50,19 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     expect(a.image.width).toBe(SIZE);
   });
 
+  it('runs the text encoder only when the prompt changes, with the same pixels as encoding afresh', async () => {
+    const TEXT = 'text_encoder/model.onnx';
+    const first = await generate(models, params({ prompt: 'a red barn' }));
+    const again = await generate(models, params({ prompt: 'a red barn', seed: 43 }));
+    expect(first.stats.sessionRuns[TEXT]).toBe(1);
+    expect(again.stats.sessionRuns[TEXT]).toBeUndefined();
+    const uncached = await generate({ ...models, promptCache: undefined }, params({ prompt: 'a red barn', seed: 43 }));
+    expect(diff(again.image, uncached.image)).toBe(0);
+    const changed = await generate(models, params({ prompt: 'a blue barn' }));
+    expect(changed.stats.sessionRuns[TEXT]).toBe(1);
+    expect((await generate(models, params({ prompt: 'a blue barn', negativePrompt: 'fog' }))).stats.sessionRuns[TEXT]).toBe(1);
+  });
+
   it('leaves the image exactly unchanged with the zero-init ControlNet', async () => {
     const plain = await generate(models, params());
     const zero = await generate(models, params({ units: [unit('zero-init')] }));

@@ -10,7 +10,7 @@ import type { ControlNetContract, TextEncoderContract, UnetContract } from './co
 import { checkRunDims, timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
 import { asFloat32, controlImageTensor, latentFeed } from './image-tensors.ts';
-import { encodePrompt, type PromptEmbeddings } from './pipeline-prompt.ts';
+import { encodePrompt, type PromptCache, type PromptEmbeddings } from './pipeline-prompt.ts';
 import { decodeLatents, encodeImage, previewImage, type TaesdGraphs, type VaeGraph } from './pipeline-vae.ts';
 import { PipelineRun } from './pipeline-run.ts';
 import { TorchGenerator } from './random.ts';
@@ -31,6 +31,8 @@ export interface PipelineModels {
   taesd?: TaesdGraphs | null;
   controlnets: Map<string, { session: Session; contract: ControlNetContract }>;
   ops: TensorOps;
+  /** The last prompt's text-encoder output, reused while the prompt stays the same (live mode). */
+  promptCache?: PromptCache;
 }
 
 export interface GenerateParams {

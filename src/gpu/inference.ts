@@ -180,6 +180,7 @@ export class InferenceEngine {
     const old = this.loaded;
     if (!old || (key !== undefined && old.info.key !== key)) return;
     this.loaded = null;
+    old.models.promptCache?.dispose();
     await old.capture?.dispose();
     await Promise.all(old.sessions.map((s) => s.dispose()));
   }

@@ -13,6 +13,7 @@ import { externalDataReferences } from './external-data.ts';
 import { planMemory } from './memory-plan.ts';
 import { controlnetGraph, externalDataNames, STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo, type TaesdInfo } from './set-layout.ts';
 import { readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
+import { PromptCache } from '../diffusion/pipeline-prompt.ts';
 
 /** What a runtime needs to make one session. */
 export interface SessionSpec {
@@ -187,7 +188,7 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
   const controlnets = new Map<string, Awaited<ReturnType<typeof open<ReturnType<typeof checkControlNet>>>>>();
   if (unet.contract.residuals) for (const [name, g] of graphs.controlnets) controlnets.set(name, await open(g, checkControlNet));
   return {
-    models: { tokenizer, schedulerConfig, textEncoder, unet, vaeDecoder, vaeEncoder, taesd, controlnets, ops: opts.ops },
+    models: { tokenizer, schedulerConfig, textEncoder, unet, vaeDecoder, vaeEncoder, taesd, controlnets, ops: opts.ops, promptCache: new PromptCache() },
     capabilities: {
       controlnet: unet.contract.residuals !== null,
       img2img: vaeEncoder !== null,

@@ -62,7 +62,10 @@ export class NodeEngine implements Engine {
     this.generations++;
     const applied = await this.library.applied(params.loras ?? []);
     const lora = loaded.loras.changes(applied).length
-      ? await loaded.loras.apply(loaded.graphs, applied, async (part, patch) => void swapPart(loaded.models, part, await openGraphSession(loaded.graphs[part], { createSession: nodeSession() }, patch)))
+      ? await loaded.loras.apply(loaded.graphs, applied, async (part, patch) => {
+          const old = swapPart(loaded.models, part, await openGraphSession(loaded.graphs[part], { createSession: nodeSession() }, patch)) as NodeSession;
+          await old.dispose();
+        })
       : null;
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generate(loaded.models, params, {
