@@ -66,6 +66,8 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
       unet_fp16: spec.fp16Unet ? UNET_FP16_VARIANT : null,
       text_dim: arch.text.hidden,
       unet_shape: unetShape(arch.unet),
+      // Every weight file of every graph (the full-size fp32 UNet's are split in two), as converted sets list them.
+      data_files: files,
       taesd: { decoder: TAESD_DECODER, encoder: TAESD_ENCODER, converted_from: 'seeded weights' },
     }),
   );
