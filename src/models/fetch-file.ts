@@ -1,7 +1,6 @@
 // Plain HTTP fetch of a model-set file, with errors that name the file and the fix.
 // (Resumable OPFS-cached downloads build on this for the real, multi-GB sets.)
 import { ModelLoadError } from '../diffusion/errors.ts';
-import { httpBytes, type ByteSource } from '../convert/byte-source.ts';
 
 export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   let res: Response;
@@ -27,7 +26,6 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T
 /** A model set served over HTTP(S) at `base` (the tiny set, or a user's URL). */
 export function urlSource(base: string, signal?: AbortSignal): import('./set-source.ts').SetSource {
   const root = base.replace(/\/$/, '');
-  const ranged = new Map<string, Promise<ByteSource>>();
   return {
     read: (path) => fetchBytes(`${root}/${path}`, signal),
     has: async (path) => {
@@ -39,12 +37,14 @@ export function urlSource(base: string, signal?: AbortSignal): import('./set-sou
     },
     // LoRAs applied at load read single weights of multi-GB files: by HTTP range, not the whole file.
     readRange: async (path, offset, length) => {
-      if (!ranged.has(path)) {
-        const opened = httpBytes(new URL(`${root}/${path}`, globalThis.location?.href).href, fetch, signal);
-        opened.catch(() => ranged.delete(path));
-        ranged.set(path, opened);
-      }
-      return (await ranged.get(path)!).read(offset, length);
+      const url = `${root}/${path}`;
+      const res = await fetch(url, { signal, headers: { Range: `bytes=${offset}-${offset + length - 1}` } }).catch((err: unknown) => {
+        throw new ModelLoadError(`Could not download ${url}: ${err instanceof Error ? err.message : String(err)}. Check the connection and try again.`);
+      });
+      if (res.status !== 206) throw new ModelLoadError(`${url} answered ${res.status} to a Range request; LoRAs applied at load need a server that sends byte ranges. Store the set in the browser and load it from there.`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length !== length) throw new ModelLoadError(`${path} ends before bytes ${offset}–${offset + length}: the file is truncated. Download the set again.`);
+      return bytes;
     },
     size: async (path) => {
       try {
