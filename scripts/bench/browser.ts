@@ -13,12 +13,6 @@ export interface BenchBrowser {
   close(): Promise<void>;
 }
 
-/**
- * Serves `extra` folders under their URL prefixes next to the built app. `bypassCSP` is for a
- * benchmark that loads a library the studio's CSP forbids (OpenCV.js needs eval). `profileDir`
- * opens an ordinary on-disk profile: Playwright's default context is off the record, and its
- * in-memory storage quota is far below what a full-size model set needs.
- */
 /** Serves each folder of `extra` under its URL prefix, with byte ranges (LoRAs applied at load read single weights). */
 function extraFolders(extra: Record<string, string>): Plugin {
   const serve = (middlewares: Connect.Server) => {
@@ -40,9 +34,7 @@ function extraFolders(extra: Record<string, string>): Plugin {
   return { name: 'bench-extra-folders', configureServer: (s) => serve(s.middlewares), configurePreviewServer: (s) => serve(s.middlewares) };
 }
 
-async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
-}
+const launchOptions = () => ({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
 
 /**
  * The studio's own modules in a page of the Vite dev server, for a benchmark that times one part
@@ -51,7 +43,7 @@ async function launchChromium(): Promise<Browser> {
 export async function openDevPage(port: number, extra: Record<string, string> = {}): Promise<BenchBrowser> {
   const server: ViteDevServer = await createServer({ logLevel: 'warn', server: { port, strictPort: true }, plugins: [extraFolders(extra)] });
   await server.listen();
-  const browser = await launchChromium();
+  const browser = await chromium.launch(launchOptions());
   const page = await browser.newPage();
   await page.addInitScript('globalThis.__name = (fn) => fn;');
   const url = `http://127.0.0.1:${port}`;
@@ -67,12 +59,18 @@ export async function openDevPage(port: number, extra: Record<string, string> = 
   };
 }
 
+/**
+ * Serves `extra` folders under their URL prefixes next to the built app. `bypassCSP` is for a
+ * benchmark that loads a library the studio's CSP forbids (OpenCV.js needs eval). `profileDir`
+ * opens an ordinary on-disk profile: Playwright's default context is off the record, and its
+ * in-memory storage quota is far below what a full-size model set needs.
+ */
 export async function openStudio(port: number, extra: Record<string, string> = {}, options: { bypassCSP?: boolean; profileDir?: string } = {}): Promise<BenchBrowser> {
   await build({ logLevel: 'warn' });
   const server: PreviewServer = await preview({ preview: { port, strictPort: true }, plugins: [extraFolders(extra)] });
-  const launch = { executablePath: ensureChromium(), args: CHROMIUM_ARGS };
+  const launch = launchOptions();
   const context = options.profileDir ? await chromium.launchPersistentContext(options.profileDir, { ...launch, bypassCSP: options.bypassCSP ?? false }) : null;
-  const browser: Browser | null = context ? null : await launchChromium();
+  const browser: Browser | null = context ? null : await chromium.launch(launch);
   const page = context ? (context.pages()[0] ?? (await context.newPage())) : await browser!.newPage({ bypassCSP: options.bypassCSP ?? false });
   // tsx compiles page.evaluate callbacks with esbuild's keepNames, which calls a __name helper.
   await page.addInitScript('globalThis.__name = (fn) => fn;');

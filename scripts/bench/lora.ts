@@ -5,17 +5,19 @@
 // touched tensors), the session re-creation, and the time from the change to the end of the next
 // denoising step; in Chromium the same weight work with the worker's code and WASM runtime (the
 // session cannot be made there on this machine: see inChromium). Writes bench/results/lora.json.
+// `-- --chromium-only` skips the Node half.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDevPage } from './browser.ts';
 import { externalDataNames } from '../../src/models/set-layout.ts';
 import type { ModelIndex } from '../../src/models/set-source.ts';
 import { folderSource } from '../../src/cli/fs-source.ts';
-import { nodeOps, nodeSession, NodeSession } from '../../src/cli/node-runtime.ts';
+import { nodeOps, nodeSession } from '../../src/cli/node-runtime.ts';
 import { nodeLoraMerger, resolveLoras } from '../../src/cli/loras.ts';
-import { LoadedLoras, swapPart, type LoraChangeStats } from '../../src/convert/lora/lora-at-load.ts';
+import { LoadedLoras, type LoraChangeStats } from '../../src/convert/lora/lora-at-load.ts';
 import { generate, type GenerateParams } from '../../src/diffusion/pipeline.ts';
-import { loadModelSet, openGraphSession } from '../../src/models/load-set.ts';
+import { loadModelSet } from '../../src/models/load-set.ts';
+import { nodeReopen } from '../../src/test/node-engine.ts';
 import { FULLSIZE } from '../../src/convert/presets.ts';
 import { ATTENTION_AND_FF, writeRandomLora } from '../../src/test/tiny-lora.ts';
 import { FULLSIZE_OUT, generateSet } from '../models/generate-set.ts';
@@ -68,10 +70,7 @@ async function inNode(fp16Unet: string): Promise<ChangeRow[]> {
   console.log('Node: loading the full-size set …');
   const loaded = await loadModelSet(folderSource(SET), { createSession: nodeSession(), ops: nodeOps(), unetFile: fp16Unet, controlnets: [] });
   const loras = new LoadedLoras(nodeLoraMerger());
-  const reopen = async (part: 'text' | 'unet', patch: Parameters<typeof openGraphSession>[2]) => {
-    const old = swapPart(loaded.models, part, await openGraphSession(loaded.graphs[part], { createSession: nodeSession() }, patch)) as NodeSession;
-    await old.dispose();
-  };
+  const reopen = nodeReopen(loaded);
   const rows: ChangeRow[] = [];
   for (const [i, weight] of WEIGHTS.entries()) {
     const { applied } = await resolveLoras([{ path: LORA, unet: weight, text: weight }], [], []);

@@ -22,6 +22,6 @@ describe('a set served over HTTP', () => {
 
   it('refuses a read past the end of the file in words', async () => {
     const size = readFileSync(`${SET}/unet/model.onnx`).length;
-    await expect(urlSource(server.url).readRange!('unet/model.onnx', size - 10, 100)).rejects.toThrow(/model\.onnx ends before bytes .*truncated|answered 416/);
+    await expect(urlSource(server.url).readRange!('unet/model.onnx', size - 10, 100)).rejects.toThrow(/unet\/model\.onnx ends before bytes \d+–\d+: the file is truncated/);
   });
 });

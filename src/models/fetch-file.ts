@@ -2,14 +2,18 @@
 // (Resumable OPFS-cached downloads build on this for the real, multi-GB sets.)
 import { ModelLoadError } from '../diffusion/errors.ts';
 
-export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
-  let res: Response;
+/** fetch, with a failed connection said in words (a cancel stays a cancel). */
+async function fetchOrSay(url: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<Response> {
   try {
-    res = await fetch(url, { signal });
+    return await fetch(url, { signal, headers });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new ModelLoadError(`Could not download ${url}: ${err instanceof Error ? err.message : String(err)}. Check the connection and try again.`);
   }
+}
+
+export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const res = await fetchOrSay(url, signal);
   if (!res.ok) throw new ModelLoadError(`Could not download ${url}: the server answered ${res.status} ${res.statusText}.`);
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -38,9 +42,7 @@ export function urlSource(base: string, signal?: AbortSignal): import('./set-sou
     // LoRAs applied at load read single weights of multi-GB files: by HTTP range, not the whole file.
     readRange: async (path, offset, length) => {
       const url = `${root}/${path}`;
-      const res = await fetch(url, { signal, headers: { Range: `bytes=${offset}-${offset + length - 1}` } }).catch((err: unknown) => {
-        throw new ModelLoadError(`Could not download ${url}: ${err instanceof Error ? err.message : String(err)}. Check the connection and try again.`);
-      });
+      const res = await fetchOrSay(url, signal, { Range: `bytes=${offset}-${offset + length - 1}` });
       if (res.status !== 206) throw new ModelLoadError(`${url} answered ${res.status} to a Range request; LoRAs applied at load need a server that sends byte ranges. Store the set in the browser and load it from there.`);
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.length !== length) throw new ModelLoadError(`${path} ends before bytes ${offset}–${offset + length}: the file is truncated. Download the set again.`);

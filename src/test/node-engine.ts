@@ -9,7 +9,8 @@ import { generate } from '../diffusion/pipeline.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraImportRequest, StoredLoraInfo, StoredModels } from '../gpu/engine.ts';
 import { EngineError } from '../gpu/errors.ts';
-import { loadModelSet, openGraphSession, type LoadedModelSet } from '../models/load-set.ts';
+import { loadModelSet, openGraphSession, type GraphPatch, type LoadedModelSet } from '../models/load-set.ts';
+import type { LoraPart } from '../convert/lora/lora-file.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,14 @@ import { LoraLibrary } from '../convert/import-lora.ts';
 import { LoadedLoras, swapPart } from '../convert/lora/lora-at-load.ts';
 import { readModelIndex, sourceKey } from '../models/set-source.ts';
 import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
+
+/** LoadedLoras.apply's reopen on onnxruntime-node: the part's graph opened with the patch, swapped in, the old session released. */
+export const nodeReopen =
+  (loaded: Pick<LoadedModelSet, 'models' | 'graphs'>) =>
+  async (part: LoraPart, patch: GraphPatch | null): Promise<void> => {
+    const old = swapPart(loaded.models, part, await openGraphSession(loaded.graphs[part], { createSession: nodeSession() }, patch)) as NodeSession;
+    await old.dispose();
+  };
 
 const notInNode = (what: string) => () => Promise.reject(new EngineError(`${what} is not available in the Node engine.`));
 
@@ -62,10 +71,7 @@ export class NodeEngine implements Engine {
     this.generations++;
     const applied = await this.library.applied(params.loras ?? []);
     const lora = loaded.loras.changes(applied).length
-      ? await loaded.loras.apply(loaded.graphs, applied, async (part, patch) => {
-          const old = swapPart(loaded.models, part, await openGraphSession(loaded.graphs[part], { createSession: nodeSession() }, patch)) as NodeSession;
-          await old.dispose();
-        })
+      ? await loaded.loras.apply(loaded.graphs, applied, nodeReopen(loaded))
       : null;
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generate(loaded.models, params, {
