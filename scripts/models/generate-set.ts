@@ -66,8 +66,10 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
       unet_fp16: spec.fp16Unet ? UNET_FP16_VARIANT : null,
       text_dim: arch.text.hidden,
       unet_shape: unetShape(arch.unet),
-      // Every weight file of every graph (the full-size fp32 UNet's are split in two), as converted sets list them.
-      data_files: files,
+      // The weight files of graphs that have them (the full-size fp32 UNet's are split in two), as
+      // converted sets list them; a set with inline weights lists none, so a copy whose graph is
+      // re-saved with external data (as tests do) is still found by the usual names.
+      ...(spec.externalData ? { data_files: files } : {}),
       taesd: { decoder: TAESD_DECODER, encoder: TAESD_ENCODER, converted_from: 'seeded weights' },
     }),
   );

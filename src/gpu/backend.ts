@@ -98,6 +98,19 @@ export class OutputTensor implements DeviceTensor {
   }
 }
 
+/**
+ * Told before any session is released. onnxruntime-web may free or reuse GPU buffers when a session
+ * goes, including outputs of other sessions still held: a prompt output kept across runs
+ * (PromptCache) and read after a UNet was released left the worker waiting for ever. Holders of
+ * such outputs drop them here.
+ */
+const releaseListeners = new Set<() => void>();
+export function onSessionRelease(listener: () => void): () => void {
+  releaseListeners.add(listener);
+  return () => releaseListeners.delete(listener);
+}
+const beforeRelease = () => releaseListeners.forEach((listener) => listener());
+
 export class ModelSession implements Session {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -174,6 +187,7 @@ export class ModelSession implements Session {
       const { bytes, externalData } = await reread();
       return ModelSession.open(bytes, this.provider, externalData, null);
     };
+    beforeRelease();
     await session.release();
   }
 
@@ -215,6 +229,7 @@ export class ModelSession implements Session {
 
   async dispose(): Promise<void> {
     await this.queue;
+    if (this.session) beforeRelease();
     await this.session?.release();
     this.session = null;
     this.io?.destroy();

@@ -15,7 +15,7 @@ import { chooseUnetVariant } from '../models/unet-variant.ts';
 import { runPreprocess } from '../preprocess/run.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { CaptureCache, type Recreatable } from './capture-cache.ts';
-import { deviceWorkDone, ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
+import { deviceWorkDone, ModelSession, onSessionRelease, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuContext } from './device.ts';
 import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraRequest } from './engine.ts';
 import { EngineError } from './errors.ts';
@@ -48,7 +48,10 @@ export class InferenceEngine {
     private readonly gpu: () => Promise<GpuContext | null>,
     private readonly readbacks: ReadbackCounter,
     private readonly storage: ModelStorage,
-  ) {}
+  ) {
+    // A kept prompt output does not outlive a released session (see onSessionRelease); the encoder runs again.
+    onSessionRelease(() => this.loaded?.models.promptCache?.dispose());
+  }
 
   /** The GPU preprocessor on the shared device (made on first use). */
   async gpuPreprocessor(): Promise<GpuPreprocessor | null> {
