@@ -140,8 +140,8 @@ describe('tiny model set', () => {
     expect((image!.data as Float32Array).every(Number.isFinite)).toBe(true);
 
     const enc = await ort.InferenceSession.create(modelPath('vae_encoder/model.onnx'));
-    const { latent_sample } = await enc.run({ sample: image! });
-    expect(latent_sample!.dims).toEqual([batch, 4, lh, lw]);
+    const { latent_parameters } = await enc.run({ sample: image! });
+    expect(latent_parameters!.dims).toEqual([batch, 8, lh, lw]);
   });
 
   it('has a zero-init ControlNet whose residuals are exactly zero, and non-zero, distinct canny/scribble nets', async () => {

@@ -2,16 +2,21 @@
 //   npm run generate -- --models <dir> --prompt "…" [--negative "…"]
 //     [--control <name>=<png>[:weight[:start:end[:mode]]]]… [--preprocess canny|mlsd|scribble|scribble_xdog|none]…
 //     [--resize-mode crop|fill|just-resize] [--init <png> --strength s]
+//     [--mask <png> [--mask-blur N] [--inpaint-area whole|masked] [--padding N] [--masked-content original|fill|noise|nothing]]
 //     [--lora <file>[:<m>[:<unet m>]]]… [--lora-dir <dir>]…
 //     --steps N --sampler euler-a --cfg 7.5 --seed S --width W --height H --out out.png
 // A control image of any size is fitted to the generation size as A1111 does (Crop and Resize by
-// default); with --preprocess (one per --control, in order) it is first turned into that map.
+// default); with --preprocess (one per --control, in order) it is first turned into that map
+// (inpaint_only: the unit's hint is the --init image with the --mask's pixels marked).
+// --init starts from an image (img2img); with --mask (white repaints) it inpaints as A1111 does.
 // LoRAs apply at load (the set's files are not changed): each --lora, and each <lora:name:m> tag
 // of the prompt, whose file is a --lora file or sits in a --lora-dir folder.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate, type GenerateParams } from '../diffusion/pipeline.ts';
+import type { GenerateParams } from '../diffusion/pipeline.ts';
+import { generateFromInput, inputParameterFields, type ImageInput } from '../preprocess/img2img.ts';
+import { maskFromRgba, type InpaintArea, type MaskedContent } from '../preprocess/inpaint-image.ts';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '../diffusion/schedulers/index.ts';
 import type { ControlMode, ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
 import { sniffImageKind } from '../image/sniff.ts';
@@ -35,7 +40,7 @@ export function parseControl(spec: string): Omit<ControlUnit, 'image'> & { path:
 }
 
 const CLI_RESIZE: Record<string, ResizeMode> = { crop: 'crop-and-resize', fill: 'resize-and-fill', 'just-resize': 'just-resize' };
-const CLI_PREPROCESSORS = ['canny', 'mlsd', 'scribble', 'scribble_xdog', 'none'] as const;
+const CLI_PREPROCESSORS = ['canny', 'mlsd', 'scribble', 'scribble_xdog', 'inpaint_only', 'none'] as const;
 type CliPreprocessor = (typeof CLI_PREPROCESSORS)[number];
 
 /** "--cfg -3": a negative number after an option is its value, not another option. */
@@ -62,7 +67,7 @@ export function readPng(path: string): RgbaImage {
 /** The control map for one --control image: preprocessed (when asked), then fitted to the generation size. */
 async function controlMapFor(image: RgbaImage, pre: CliPreprocessor, width: number, height: number, resizeMode: ResizeMode): Promise<RgbaImage> {
   const fit = { width, height, resizeMode, pixelPerfect: false };
-  if (pre === 'none') return fitToSize(hwc3(image), width, height, resizeMode);
+  if (pre === 'none' || pre === 'inpaint_only') return fitToSize(hwc3(image), width, height, resizeMode);
   const request: PreprocessRequest =
     pre === 'canny'
       ? { kind: 'canny', low: 100, high: 200, image, backend: 'cpu', fit }
@@ -72,6 +77,28 @@ async function controlMapFor(image: RgbaImage, pre: CliPreprocessor, width: numb
           ? { kind: 'scribble', image, backend: 'cpu', fit }
           : { kind: 'fake-scribble', threshold: 32, image, backend: 'cpu', fit };
   return (await runPreprocess(request, { gpu: null, runModel: null })).map;
+}
+
+const AREAS: InpaintArea[] = ['whole', 'masked'];
+const CONTENTS: MaskedContent[] = ['original', 'fill', 'noise', 'nothing'];
+
+/** --init (and --mask with its inpainting options) as the run's input image. */
+function imageInput(values: Record<string, string | string[] | undefined> & { init?: string; mask?: string; strength: string },  resizeMode: ResizeMode, numberOf: (flag: string, v: string) => number): ImageInput | null {
+  if (!values.init) {
+    if (values.mask) throw new Error('--mask needs --init: the image to inpaint.');
+    return null;
+  }
+  const flag = (name: string) => String(values[name]);
+  const area = flag('inpaint-area') as InpaintArea;
+  if (!AREAS.includes(area)) throw new Error(`--inpaint-area must be whole or masked (got "${area}").`);
+  const content = flag('masked-content') as MaskedContent;
+  if (!CONTENTS.includes(content)) throw new Error(`--masked-content must be one of ${CONTENTS.join(', ')} (got "${content}").`);
+  const [maskBlur, padding] = [numberOf('mask-blur', flag('mask-blur')), numberOf('padding', flag('padding'))];
+  if (maskBlur < 0 || padding < 0) throw new Error('--mask-blur and --padding are pixels, 0 or more.');
+  const image = hwc3(readPng(values.init));
+  const mask = values.mask ? maskFromRgba(hwc3(readPng(values.mask))) : null;
+  if (mask && (mask.width !== image.width || mask.height !== image.height)) throw new Error(`--mask is ${mask.width}×${mask.height} and --init ${image.width}×${image.height}; give a mask of the image's size.`);
+  return { image, strength: numberOf('strength', values.strength), resizeMode, mask, inpaint: { maskBlur, content, area, padding } };
 }
 
 /** CFG scale as the studio offers it: 1 (guidance off) to 30. */
@@ -92,6 +119,11 @@ export async function main(argv: string[]): Promise<string> {
       'resize-mode': { type: 'string', default: 'crop' },
       init: { type: 'string' },
       strength: { type: 'string', default: '0.75' },
+      mask: { type: 'string' },
+      'mask-blur': { type: 'string', default: '4' },
+      'inpaint-area': { type: 'string', default: 'whole' },
+      padding: { type: 'string', default: '32' },
+      'masked-content': { type: 'string', default: 'original' },
       steps: { type: 'string', default: '20' },
       sampler: { type: 'string', default: 'euler-a' },
       cfg: { type: 'string', default: '7.5' },
@@ -121,10 +153,13 @@ export async function main(argv: string[]): Promise<string> {
   if (!SCHEDULER_NAMES.includes(sampler)) throw new Error(`--sampler must be one of ${SCHEDULER_NAMES.join(', ')}`);
   const controls = values.control.map(parseControl);
   const [width, height] = [numberOf('width', values.width), numberOf('height', values.height)];
-  const units = await Promise.all(controls.map(async ({ path, ...u }, i) => ({ ...u, image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode) })));
+  const units = await Promise.all(
+    controls.map(async ({ path, ...u }, i) => ({ ...u, image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode), fromInput: preprocessors[i] === 'inpaint_only' })),
+  );
+  const input = imageInput(values, resizeMode, numberOf);
   const tagged = extractLoraTags(values.prompt);
   const loras = await resolveLoras(values.lora.map(parseLoraSpec), values['lora-dir'], tagged.loras);
-  const params: GenerateParams = {
+  const params: GenerateParams & { input: ImageInput | null } = {
     prompt: tagged.prompt,
     negativePrompt: values.negative,
     steps: numberOf('steps', values.steps),
@@ -134,7 +169,7 @@ export async function main(argv: string[]): Promise<string> {
     height,
     sampler,
     units,
-    init: values.init ? { image: fitToSize(hwc3(readPng(values.init)), width, height, resizeMode), strength: numberOf('strength', values.strength) } : undefined,
+    input,
   };
   const atLoad = new LoadedLoras(nodeLoraMerger());
   const { models } = await loadModelSet(folderSource(values.models), {
@@ -143,7 +178,7 @@ export async function main(argv: string[]): Promise<string> {
     controlnets: [...new Set(controls.map((c) => c.model))],
     patchGraph: (g) => atLoad.patchGraph(g, loras.applied),
   });
-  const result = await generate(models, params, { onStep: (s) => process.stderr.write(`step ${s.step}/${s.total} ${s.ms.toFixed(0)} ms\n`) });
+  const result = await generateFromInput(models, params, { onStep: (s) => process.stderr.write(`step ${s.step}/${s.total} ${s.ms.toFixed(0)} ms\n`) });
   const text = formatParameters({
     prompt: values.prompt,
     negativePrompt: params.negativePrompt,
@@ -156,6 +191,7 @@ export async function main(argv: string[]): Promise<string> {
     model: basename(resolve(values.models)),
     units: controls.map((c, i) => ({ module: preprocessors[i] ?? 'none', model: c.model, weight: c.weight, guidanceStart: c.start, guidanceEnd: c.end, controlMode: MODE_LABELS[c.mode], resizeMode: RESIZE_MODE_LABELS[resizeMode], pixelPerfect: false })),
     loraHashes: loras.hashes,
+    extra: input ? inputParameterFields(input) : [],
   });
   writeFileSync(values.out, encodePngWithText(result.image, { parameters: text }));
   return values.out;

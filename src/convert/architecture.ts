@@ -3,7 +3,7 @@
 import { residualLayout } from '../diffusion/residuals.ts';
 
 export interface UnetArch {
-  /** Latent channels in (4; an inpainting UNet has 9, which the studio does not run). */
+  /** Latent channels in (4; an inpainting UNet has 9: latents, mask, masked-image latents). */
   inChannels: number;
   /** Width of each level (SD 1.5: 320, 640, 1280, 1280). */
   blockChannels: number[];

@@ -103,6 +103,7 @@ export async function convertPipeline(base: OpenedPipeline, controlnets: NamedCo
       fp16_graphs: fp16 ? ['text_encoder/model.onnx', ...controlnets.map((c) => controlnetGraph(c.name))] : [],
       text_dim: base.arch.text.hidden,
       unet_shape: unetShape(base.arch.unet),
+      ...(base.arch.unet.inChannels === 9 ? { inpainting: true } : {}),
       data_files: files,
       label: opts.label ?? base.label,
       converted_from: base.label,

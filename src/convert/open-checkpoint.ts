@@ -189,11 +189,10 @@ async function openDiffusersPipeline(input: CheckpointInput, root: string): Prom
 }
 
 function refuseDiffusersUnet(c: Record<string, unknown>, scheduler: Record<string, unknown> | null): void {
-  if (c.in_channels === 9) throw new CheckpointError('This is an inpainting model: its UNet takes 9 input channels. The studio runs standard 4-channel SD 1.5 UNets.');
   if (c.addition_embed_type || c.cross_attention_dim === 2048) throw new CheckpointError('This is an SDXL model. The studio runs Stable Diffusion 1.5 and its ControlNets.');
   if (c.cross_attention_dim === 1024) throw new CheckpointError('This is a Stable Diffusion 2.x model (1024-wide text embeddings). The studio runs SD 1.5.');
   if (scheduler?.prediction_type === 'v_prediction') throw new CheckpointError('This model predicts v (an SD 2.x 768-v model); the studio runs SD 1.5, which predicts noise.');
-  if (c.in_channels !== undefined && c.in_channels !== 4) throw new CheckpointError(`Its UNet takes ${String(c.in_channels)} input channels, not SD 1.5's 4.`);
+  if (c.in_channels !== undefined && c.in_channels !== 4 && c.in_channels !== 9) throw new CheckpointError(`Its UNet takes ${String(c.in_channels)} input channels, not SD 1.5's 4 (or 9, for inpainting).`);
 }
 
 async function openDiffusersControlNet(input: CheckpointInput, root: string): Promise<OpenedControlNet> {

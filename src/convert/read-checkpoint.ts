@@ -2,7 +2,7 @@
 // into its tensors, and says what it is from the key names: an SD 1.5 single file, a
 // ControlNet (with or without the control_model. prefix, or in diffusers' names), or one of
 // the files that look like checkpoints but are not what the studio runs — each with its own
-// error: a LoRA, SDXL, SD 2.x, an inpainting UNet, a VAE or UNet on its own.
+// error: a LoRA, SDXL, SD 2.x, a VAE or UNet on its own.
 import type { ByteSource } from './byte-source.ts';
 import { CheckpointError } from './errors.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -54,8 +54,8 @@ export function classify(tensors: TensorMap, file: string): FileKind {
   }
   if (has('model.diffusion_model.')) {
     const conv = tensors.get('model.diffusion_model.input_blocks.0.0.weight')?.shape;
-    if (conv?.[1] === 9) throw new CheckpointError(`${file} is an inpainting model: its UNet takes 9 input channels (latents, mask, masked image). The studio runs standard 4-channel SD 1.5 UNets; pick a non-inpainting checkpoint.`);
-    if (conv && conv[1] !== 4) throw new CheckpointError(`${file}'s UNet takes ${conv[1]} input channels, not SD 1.5's 4 (an instruct or depth-conditioned variant?). Pick a standard SD 1.5 checkpoint.`);
+    // 9 channels: an inpainting model (latents, mask, masked-image latents), as sd-v1-5-inpainting.
+    if (conv && conv[1] !== 4 && conv[1] !== 9) throw new CheckpointError(`${file}'s UNet takes ${conv[1]} input channels, not SD 1.5's 4 (an instruct or depth-conditioned variant?). Pick a standard SD 1.5 checkpoint.`);
     const context = tensors.get('model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight')?.shape[1];
     if (context === 1024) throw new CheckpointError(`${file} is a Stable Diffusion 2.x checkpoint (its cross-attention reads 1024-wide text embeddings). The studio runs SD 1.5; pick an SD 1.5 checkpoint.`);
     return { kind: 'ldm-pipeline' };

@@ -1,5 +1,6 @@
 // AutoencoderKL as two graphs with diffusers' names: the decoder (post_quant_conv, conv_in,
-// mid block, up levels) and the encoder (conv_in, down levels, mid block, quant_conv, mean).
+// mid block, up levels) and the encoder (conv_in, down levels, mid block, quant_conv), whose
+// output is the latent distribution's mean and log-variance.
 // The VAE stays in fp32 in every set: SD 1.5's VAE config asks for it (force_upcast), as
 // its activations overflow fp16.
 import type { VaeArch } from './architecture.ts';
@@ -66,9 +67,8 @@ export function buildVaeEncoder(arch: VaeArch): ModelGraph {
     h = conv2d(g, silu(g, groupNorm(g, h, 'conv_norm_out', channels, arch.groups, EPS)), 'conv_out', channels, 2 * arch.latentChannels, 3);
   });
   const moments = conv2d(g, h, 'quant_conv', 2 * arch.latentChannels, 2 * arch.latentChannels, 1);
-  // latent_sample is the distribution's mean (the first half of the moments): deterministic,
-  // so img2img is reproducible; the pipeline applies the 0.18215 latent scale itself.
-  const mean = g.op1('Slice', [moments, g.int64Const([0]), g.int64Const([arch.latentChannels]), g.int64Const([1])]);
-  g.output(mean, 'latent_sample', 'float32', ['batch', arch.latentChannels, 'latent_height', 'latent_width']);
+  // The distribution's parameters (mean, then log-variance), as optimum exports them: img2img
+  // samples mean + std·ε with the run's generator, as diffusers' latent_dist.sample(generator).
+  g.output(moments, 'latent_parameters', 'float32', ['batch', 2 * arch.latentChannels, 'latent_height', 'latent_width']);
   return g;
 }

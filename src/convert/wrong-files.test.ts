@@ -68,11 +68,11 @@ describe('files the studio cannot use', () => {
     expect(await refusal(join(d, 'model.safetensors'))).toMatch(/predicts v \(an SD 2\.x 768-v model\)/);
   });
 
-  it('an inpainting UNet (9 input channels)', async () => {
-    const f = join(dir(), 'sd-v1-5-inpainting.safetensors');
-    const tensors = (await fixtureTensors()).map((t) => (t.key === 'model.diffusion_model.input_blocks.0.0.weight' ? zeros(t.key, [32, 9, 3, 3]) : t));
+  it('an InstructPix2Pix UNet (8 input channels; inpainting UNets, with 9, convert)', async () => {
+    const f = join(dir(), 'instruct-pix2pix-00-22000.safetensors');
+    const tensors = (await fixtureTensors()).map((t) => (t.key === 'model.diffusion_model.input_blocks.0.0.weight' ? zeros(t.key, [32, 8, 3, 3]) : t));
     await writeSafetensorsFile(f, tensors);
-    expect(await refusal(f)).toMatch(/is an inpainting model: its UNet takes 9 input channels/);
+    expect(await refusal(f)).toMatch(/UNet takes 8 input channels, not SD 1\.5's 4/);
   });
 
   it('a truncated .safetensors and a truncated .ckpt', async () => {

@@ -30,6 +30,8 @@ export interface UnetContract {
   /** The 13 residual inputs in order, or null for a plain UNet (no ControlNet). */
   residuals: string[] | null;
   output: string;
+  /** An inpainting UNet takes 9 channels: the latents, the mask and the masked image's latents. */
+  inpainting: boolean;
 }
 export interface ControlNetContract {
   sample: string;
@@ -49,7 +51,7 @@ export interface VaeContract {
 
 const EXPECTED: Record<Role, string> = {
   text_encoder: '(input_ids: int32|int64[batch, 77]) → (last_hidden_state: float[batch, 77, D], …)',
-  unet: '(sample: float[batch, 4, h, w], timestep: int64|float[1 or scalar], encoder_hidden_states: float[batch, 77, D], 13 residuals or none) → (out_sample: float[batch, 4, h, w])',
+  unet: '(sample: float[batch, 4 (9 inpainting), h, w], timestep: int64|float[1 or scalar], encoder_hidden_states: float[batch, 77, D], 13 residuals or none) → (out_sample: float[batch, 4, h, w])',
   controlnet:
     '(sample: float[batch, 4, h, w], timestep, encoder_hidden_states, controlnet_cond: float[batch, 3, 8h, 8w], conditioning_scale?) → (13 residuals: 12 down + mid)',
   vae_decoder: '(latent_sample: float[batch, 4, h, w]) → (sample: float[batch, 3, 8h, 8w])',
@@ -114,7 +116,7 @@ export function checkTextEncoder(file: string, inputs: ValueMeta[], outputs: Val
 export function checkUnet(file: string, inputs: ValueMeta[], outputs: ValueMeta[]): UnetContract {
   const c = new Checker(file, 'unet', inputs, outputs);
   const sample = c.input('sample', FLOATS);
-  if (!fits(sample.shape[1], 4)) c.fail('sample does not have 4 latent channels');
+  if (!fits(sample.shape[1], 4, 9)) c.fail('sample does not have 4 latent channels (or 9, for an inpainting UNet)');
   const timestep = timestepSpec(c);
   const context = c.input('encoder_hidden_states', FLOATS);
   if (outputs.length !== 1) c.fail(`it has ${outputs.length} outputs, not 1`);
@@ -130,7 +132,7 @@ export function checkUnet(file: string, inputs: ValueMeta[], outputs: ValueMeta[
   } else if (rest.length !== 0) {
     c.fail(`it has ${rest.length} extra inputs; a ControlNet-ready UNet has 13 residual inputs, a plain one none`);
   }
-  return { sample: sample.name, timestep, context: context.name, dtype: c.floatType(sample), residuals, output: outputs[0]!.name };
+  return { sample: sample.name, timestep, context: context.name, dtype: c.floatType(sample), residuals, output: outputs[0]!.name, inpainting: sample.shape[1] === 9 };
 }
 
 export function checkControlNet(file: string, inputs: ValueMeta[], outputs: ValueMeta[]): ControlNetContract {

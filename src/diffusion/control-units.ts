@@ -10,6 +10,13 @@ export interface RgbaImage {
   height: number;
 }
 
+/** A mask: one byte per pixel, 0 keep … 255 repaint (blurred edges between). */
+export interface PixelMask {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
 export interface ControlUnit {
   /** A ControlNet of the loaded set (controlnet/<model>/). */
   model: string;
@@ -21,6 +28,10 @@ export interface ControlUnit {
   start: number;
   end: number;
   mode: ControlMode;
+  /** `inpaint_only`: the hint is the run's input image, its masked pixels marked (set by generateFromInput). */
+  fromInput?: boolean;
+  /** ControlNet inpaint's hint: pixels where this mask is ≥ ½ are −1, as the ControlNet extension feeds them. */
+  inpaintMask?: PixelMask;
 }
 
 /** As diffusers: a unit runs at step i of n unless i/n < start or (i+1)/n > end; weight 0 never runs. */

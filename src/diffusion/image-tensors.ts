@@ -15,11 +15,30 @@ export function imageToTensor(image: RgbaImage, batch: number, type: 'float32' |
   return type === 'float16' ? { type, dims, data: float32ToFloat16(all) } : { type, dims, data: all };
 }
 
-/** ControlNet hints are 0–1 RGB (diffusers' control image processor, no normalisation). */
-export const controlImageTensor = (image: RgbaImage, batch: number, type: 'float32' | 'float16') => imageToTensor(image, batch, type, (v) => v / 255);
+/**
+ * ControlNet hints are 0–1 RGB (diffusers' control image processor, no normalisation); ControlNet
+ * inpaint's masked pixels are −1.
+ */
+export function controlImageTensor(image: RgbaImage, batch: number, type: 'float32' | 'float16', inpaintMask?: { data: ArrayLike<number> }): TensorData {
+  if (!inpaintMask) return imageToTensor(image, batch, type, (v) => v / 255);
+  const plane = image.width * image.height;
+  const one = asFloat32(imageToTensor(image, 1, 'float32', (v) => v / 255));
+  for (let p = 0; p < plane; p++) if (inpaintMask.data[p]! >= 128) for (let c = 0; c < 3; c++) one[c * plane + p] = -1;
+  const all = new Float32Array(batch * one.length);
+  for (let b = 0; b < batch; b++) all.set(one, b * one.length);
+  return latentFeed(all, [batch, 3, image.height, image.width], type);
+}
 
 /** VAE input is −1…1 RGB. */
 export const vaeImageTensor = (image: RgbaImage, type: 'float32' | 'float16') => imageToTensor(image, 1, type, (v) => (v / 255) * 2 - 1);
+
+/** The VAE input with masked pixels (mask ≥ ½) at 0, as diffusers' `init_image * (mask < 0.5)`; no mask: all 0. */
+export function maskedVaeImageTensor(image: RgbaImage, mask: { data: ArrayLike<number> } | null, type: 'float32' | 'float16'): TensorData {
+  const plane = image.width * image.height;
+  const values = asFloat32(vaeImageTensor(image, 'float32'));
+  for (let p = 0; p < plane; p++) if (!mask || mask.data[p]! >= 128) for (let c = 0; c < 3; c++) values[c * plane + p] = 0;
+  return latentFeed(values, [1, 3, image.height, image.width], type);
+}
 
 /** VAE output [1, 3, H, W] in −1…1 → RGBA bytes, as diffusers' postprocess: (x/2 + 0.5) clamped, ×255, rounded. */
 export function tensorToImage(values: Float32Array, width: number, height: number): RgbaImage {

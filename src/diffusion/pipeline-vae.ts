@@ -4,8 +4,9 @@
 // latents as they are (its scaling factor is 1).
 import { checkRunDims, type VaeContract } from './contract.ts';
 import type { RgbaImage } from './control-units.ts';
-import { asFloat32, tensorToImage, vaeImageTensor } from './image-tensors.ts';
+import { asFloat32, maskedVaeImageTensor, tensorToImage, vaeImageTensor } from './image-tensors.ts';
 import type { PipelineRun } from './pipeline-run.ts';
+import type { TorchGenerator } from './random.ts';
 import type { DeviceTensor, Session, TensorOps } from './session.ts';
 
 export const LATENT_SCALE = 0.18215;
@@ -57,20 +58,40 @@ export function previewImage(models: VaeModels, run: PipelineRun, latents: Devic
   return taesd ? runDecoder(taesd, models.ops, run, latents, 1, size) : null;
 }
 
-/** An img2img start image as UNet latents (VAE mean × 0.18215, or TAESD's latents when `fast`). */
-export async function encodeImage(models: VaeModels, image: RgbaImage, run: PipelineRun, fast: boolean): Promise<Float32Array> {
+/** An inpainting UNet's masked image: the image with the mask's pixels at 0 (grey); no mask, all grey. */
+export interface MaskedInput {
+  mask: { data: ArrayLike<number> } | null;
+}
+
+/**
+ * An img2img start image as UNet latents × 0.18215: where the encoder gives the distribution's
+ * mean and log-variance (8 channels), a sample mean + std·ε with ε drawn from the run's generator,
+ * as diffusers' `latent_dist.sample(generator)`; a 4-channel encoder's latents as they are.
+ * TAESD's encoder (`fast`) gives its latents directly (scaling factor 1).
+ */
+export async function encodeImage(models: VaeModels, image: RgbaImage, run: PipelineRun, fast: boolean, generator: TorchGenerator, masked?: MaskedInput): Promise<Float32Array> {
   const taesd = models.taesd?.encoder;
   if (fast && !taesd) throw new Error('Fast encode needs TAESD’s encoder, and this set has none. Add TAESD in the model manager, or turn Fast decode off.');
   const enc = fast ? taesd! : models.vaeEncoder!;
-  const out = await run.run(enc.session, { [enc.contract.input]: vaeImageTensor(image, enc.contract.dtype) });
+  const input = masked ? maskedVaeImageTensor(image, masked.mask, enc.contract.dtype) : vaeImageTensor(image, enc.contract.dtype);
+  const out = await run.run(enc.session, { [enc.contract.input]: input });
   try {
-    checkRunDims(enc.session.label, 'vae_encoder', enc.contract.output, out[enc.contract.output]!.dims, [1, [4, 8], image.height / 8, image.width / 8]);
+    const dims = out[enc.contract.output]!.dims;
+    checkRunDims(enc.session.label, 'vae_encoder', enc.contract.output, dims, [1, [4, 8], image.height / 8, image.width / 8]);
     const latent = asFloat32(await run.read(out[enc.contract.output]!));
-    // An 8-channel output holds mean and log-variance: take the mean.
-    const size = latent.length / (out[enc.contract.output]!.dims[1] === 8 ? 2 : 1);
     const scale = fast ? 1 : LATENT_SCALE;
-    return latent.slice(0, size).map((v) => v * scale);
+    if (dims[1] !== 8) return latent.map((v) => v * scale);
+    return sampleLatent(latent, [1, 4, dims[2]!, dims[3]!], generator).map((v) => v * scale);
   } finally {
     for (const t of Object.values(out)) t.dispose();
   }
+}
+
+/** DiagonalGaussianDistribution.sample: mean + exp(½·clamp(logvar, −30, 20))·ε, ε ~ N(0, 1) from `generator`. */
+export function sampleLatent(moments: Float32Array, dims: number[], generator: TorchGenerator): Float32Array {
+  const size = moments.length / 2;
+  const eps = generator.randn(dims);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = moments[i]! + Math.exp(0.5 * Math.min(Math.max(moments[size + i]!, -30), 20)) * eps[i]!;
+  return out;
 }

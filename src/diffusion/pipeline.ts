@@ -11,7 +11,8 @@ import { checkRunDims, timestepFeed } from './contract.ts';
 import { residualScales, unitActiveAt, validateUnit, type ControlUnit, type RgbaImage } from './control-units.ts';
 import { asFloat32, controlImageTensor, latentFeed } from './image-tensors.ts';
 import { encodePrompt, type PromptCache, type PromptEmbeddings } from './pipeline-prompt.ts';
-import { decodeLatents, encodeImage, previewImage, type TaesdGraphs, type VaeGraph } from './pipeline-vae.ts';
+import { decodeLatents, previewImage, type TaesdGraphs, type VaeGraph } from './pipeline-vae.ts';
+import { blendUnmasked, disposeInpaint, startLatents, type InitImage, type InpaintState } from './pipeline-init.ts';
 import { PipelineRun } from './pipeline-run.ts';
 import { TorchGenerator } from './random.ts';
 import { SD15_RESIDUAL_DOWNSCALE } from './residuals.ts';
@@ -46,7 +47,8 @@ export interface GenerateParams {
   height: number;
   sampler: SchedulerName;
   units: ControlUnit[];
-  init?: { image: RgbaImage; strength: number };
+  /** img2img: the start image at the generation size; with a mask, inpainting. */
+  init?: InitImage;
   /** Read the latents back for a preview, at most every few steps (PreviewPacer); off: no readback in the loop. */
   latentPreview?: boolean;
   /** Decode (and encode an img2img start) with TAESD instead of the VAE: live mode's "Fast decode". */
@@ -165,6 +167,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
   } finally {
     state?.latents.dispose();
     state?.stepper.dispose();
+    disposeInpaint(state?.inpaint ?? null);
     run.dispose();
   }
 }
@@ -183,7 +186,7 @@ async function prepareControl(models: PipelineModels, params: GenerateParams, ru
   return Promise.all(
     params.units.map(async (unit) => {
       const cn = models.controlnets.get(unit.model)!;
-      const tensor = await models.ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype));
+      const tensor = await models.ops.upload(controlImageTensor(unit.image, hintBatch(params, unit), cn.contract.dtype, unit.inpaintMask));
       return { unit, cn, condOnly: cfg && unit.mode === 'controlnet', tensor: run.hold(tensor), scales: residualScales(unit) };
     }),
   );
@@ -198,6 +201,8 @@ interface LatentState {
   stepper: DeviceStepper;
   /** Zero residuals for steps where no unit runs (a ControlNet-ready UNet's residual inputs are required); made once. */
   zeros: DeviceTensor[] | null;
+  /** Inpainting: a 9-channel UNet's extra channels, or the legacy blend of the unmasked latents. */
+  inpaint: InpaintState | null;
 }
 
 async function prepareLatents(models: PipelineModels, params: GenerateParams, run: PipelineRun): Promise<LatentState> {
@@ -209,18 +214,12 @@ async function prepareLatents(models: PipelineModels, params: GenerateParams, ru
     const initSteps = Math.min(Math.floor(params.steps * params.init.strength), params.steps);
     timesteps = timesteps.slice(Math.max(params.steps - initSteps, 0));
   }
-  // One torch-compatible generator stream: the initial latents first, then each ancestral step's noise.
+  // One torch-compatible generator stream: the start latents' draws first, then each ancestral step's noise.
   const generator = new TorchGenerator(params.seed);
   const dims = latentDims(params);
-  let latents: Float32Array;
-  if (params.init && timesteps.length > 0) {
-    const encoded = await encodeImage(models, params.init.image, run, params.fastDecode ?? false);
-    latents = scheduler.addNoise(encoded, generator.randn(dims), timesteps[0]!);
-  } else {
-    latents = generator.randn(dims).map((v) => v * scheduler.initNoiseSigma);
-  }
-  const device = await models.ops.upload({ type: 'float32', dims, data: latents });
-  return { scheduler, timesteps, generator, latents: device, stepper: new DeviceStepper(models.ops), zeros: null };
+  const start = await startLatents(models, params.init, run, { scheduler, timesteps, generator, dims, fast: params.fastDecode ?? false });
+  const device = await models.ops.upload({ type: 'float32', dims, data: start.latents });
+  return { scheduler, timesteps, generator, latents: device, stepper: new DeviceStepper(models.ops), zeros: null, inpaint: start.inpaint };
 }
 
 const latentDims = (params: GenerateParams) => [1, 4, params.height / 8, params.width / 8];
@@ -253,9 +252,9 @@ async function denoiseStep(
   const temps: DeviceTensor[] = [];
   // The scaled latents as each graph takes them: batch 2 for CFG (1 for a cond-only ControlNet), in its precision.
   const inputs = new Map<string, Promise<DeviceTensor>>();
-  const modelInput = (b: number, type: TensorType) => {
-    const key = `${b}-${type}`;
-    if (!inputs.has(key)) inputs.set(key, run.timer.time('model input', () => ops.modelInput(state.latents, state.scheduler.inputScale(t), b, type)).then((x) => (temps.push(x), x)));
+  const modelInput = (b: number, type: TensorType, extra?: DeviceTensor) => {
+    const key = `${b}-${type}-${extra ? 'extra' : ''}`;
+    if (!inputs.has(key)) inputs.set(key, run.timer.time('model input', () => ops.modelInput(state.latents, state.scheduler.inputScale(t), b, type, extra)).then((x) => (temps.push(x), x)));
     return inputs.get(key)!;
   };
   try {
@@ -292,7 +291,7 @@ async function denoiseStep(
 
     // b. UNet noise prediction for both halves in one batch, then guidance on the device.
     const unetOut = await run.run(unet.session, {
-      [unet.contract.sample]: await modelInput(batch, unet.contract.dtype),
+      [unet.contract.sample]: await modelInput(batch, unet.contract.dtype, state.inpaint?.extra ?? undefined),
       [unet.contract.timestep.name]: timestepFeed(unet.contract.timestep, t, batch),
       [unet.contract.context]: await prompt.as(prompt.context, unet.contract.dtype),
       ...residualFeeds,
@@ -311,6 +310,11 @@ async function denoiseStep(
     state.latents = await run.timer.time('scheduler step', () => state.stepper.step(plan, state.latents, eps, noise));
     // The stepper took the old latents and the prediction over.
     temps.splice(temps.indexOf(eps), 1);
+    const legacy = state.inpaint?.legacy;
+    if (legacy) {
+      temps.push(state.latents);
+      state.latents = await run.timer.time('inpaint blend', () => blendUnmasked(ops, legacy, state.latents, state.scheduler, state.timesteps[i + 1]));
+    }
     return skippedUnits;
   } finally {
     for (const tensor of temps) tensor.dispose();
@@ -330,6 +334,13 @@ function checkParams(models: PipelineModels, params: GenerateParams) {
     const problem = validateUnit(unit, available, params.width, params.height);
     if (problem) throw new Error(`ControlNet unit ${i + 1}: ${problem}`);
   });
-  if (params.init && !models.vaeEncoder) throw new Error('img2img needs a VAE encoder, and this model set has none.');
+  if ((params.init || models.unet.contract.inpainting) && !models.vaeEncoder) throw new Error(`${params.init ? 'img2img' : 'An inpainting UNet'} needs a VAE encoder, and this model set has none.`);
+  const mask = params.init?.mask;
+  if (mask && (mask.width !== params.width || mask.height !== params.height || mask.data.length !== mask.width * mask.height)) {
+    throw new Error(`The inpainting mask is ${mask.width}×${mask.height}; it must be the generation size, ${params.width}×${params.height}.`);
+  }
   if (params.init && !(params.init.strength > 0 && params.init.strength <= 1)) throw new Error(`Denoising strength must be in (0, 1] (got ${params.init.strength}).`);
+  if (params.init && Math.floor(params.steps * params.init.strength) < 1) {
+    throw new Error(`Denoising strength ${params.init.strength} with ${params.steps} steps runs no step (strength × steps < 1). Raise the strength or the steps.`);
+  }
 }

@@ -46,8 +46,13 @@ export interface TensorOps {
   cast(tensor: DeviceTensor, type: TensorType): Promise<DeviceTensor>;
   /** Σ_k coefficients[k]·tensors[k] (float32 tensors of one shape): a scheduler step's weighted sum. */
   weightedSum(tensors: DeviceTensor[], coefficients: number[]): Promise<DeviceTensor>;
-  /** float32 [1, 4, h, w] latents × scale, repeated `batch` times along the batch axis, as `type`. */
-  modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType): Promise<DeviceTensor>;
+  /**
+   * float32 [1, 4, h, w] latents × scale, then `extra` [1, k, h, w] (an inpainting UNet's mask and
+   * masked-image latents, unscaled) along the channels, repeated `batch` times along the batch axis, as `type`.
+   */
+  modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType, extra?: DeviceTensor): Promise<DeviceTensor>;
+  /** mask·latents + (1 − mask)·keep, float32, with `mask` [1, 1, h, w]: legacy inpainting's step. */
+  maskBlend(latents: DeviceTensor, keep: DeviceTensor, mask: DeviceTensor): Promise<DeviceTensor>;
   /** uncond + g·(cond − uncond) from a batch-2 prediction, as float32 batch 1. */
   guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor>;
   /**

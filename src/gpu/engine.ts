@@ -4,6 +4,7 @@ import type { GpuInfo } from './device.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
+import type { ImageInput } from '../preprocess/img2img.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { ModelSource } from '../models/set-source.ts';
 import type { StoredControlNetInfo, StoredLoraInfo, TaesdInfo, UnetShape } from '../models/set-layout.ts';
@@ -98,8 +99,11 @@ export interface LoraRequest {
   text: number;
 }
 
-/** A generation, with the LoRAs it runs with (applied at load; only what changed since the last run is merged again). */
-export type EngineGenerateParams = GenerateParams & { loras?: LoraRequest[] };
+/**
+ * A generation, with the LoRAs it runs with (applied at load; only what changed since the last run
+ * is merged again) and the image it starts from (img2img, inpainting), at the image's own size.
+ */
+export type EngineGenerateParams = GenerateParams & { loras?: LoraRequest[]; input?: ImageInput | null };
 
 export interface GenerateResponse {
   image: RgbaImage;

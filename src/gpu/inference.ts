@@ -3,7 +3,8 @@
 // them. The device and storage are borrowed, not owned.
 import { checkControlNet } from '../diffusion/contract.ts';
 import { stepPreview } from '../diffusion/latent-preview.ts';
-import { generate, hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
+import { hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
+import { generateFromInput } from '../preprocess/img2img.ts';
 import type { DeviceTensor, Session } from '../diffusion/session.ts';
 import { loadModelSet, openControlNet, openGraphSession, type LoadedModelSet, type SessionSpec } from '../models/load-set.ts';
 import { LoadedLoras, swapPart, type LoraChangeStats } from '../convert/lora/lora-at-load.ts';
@@ -153,7 +154,7 @@ export class InferenceEngine {
     const size = `${params.width}x${params.height}`;
     const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
     control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
-    const result = await generate(models, params, {
+    const result = await generateFromInput(models, params, {
       signal: control.signal,
       onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: stepPreview(s, params) }),
     });

@@ -59,6 +59,8 @@ export interface LoadOptions {
 export interface SetCapabilities {
   controlnet: boolean;
   img2img: boolean;
+  /** The UNet is an inpainting one (9 input channels: latents, mask, masked-image latents). */
+  inpainting: boolean;
   /** TAESD's decoder (previews, fast decoding) and encoder (fast img2img encoding) are loaded. */
   taesd: { decoder: boolean; encoder: boolean };
   /**
@@ -192,6 +194,7 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     capabilities: {
       controlnet: unet.contract.residuals !== null,
       img2img: vaeEncoder !== null,
+      inpainting: unet.contract.inpainting,
       taesd: { decoder: taesd.decoder !== null, encoder: taesd.encoder !== null },
       lcm: schedulerConfig._class_name === 'LCMScheduler' ? 'scheduler' : studio.baked_loras?.some((l) => l.lcm) ? 'baked-lora' : null,
       controlnets: [...controlnets.keys()],

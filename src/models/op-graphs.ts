@@ -93,13 +93,26 @@ export function weightedSumGraph(count: number): Uint8Array {
   return g.toBytes('weighted sum of scheduler tensors');
 }
 
-/** The model's input from the float32 latents: scaled, repeated `batch` times (CFG), as `outType`. */
-export function modelInputGraph(batch: number, outType: FloatType): Uint8Array {
+/**
+ * The model's input from the float32 latents: scaled, followed by `extra` channels when there
+ * are any (an inpainting UNet's mask and masked-image latents), repeated `batch` times (CFG), as `outType`.
+ */
+export function modelInputGraph(batch: number, outType: FloatType, extraChannels = 0): Uint8Array {
   const g = builder('model_input');
-  const scaled = g.op1('Mul', [g.input('latents', 'float32', [1, 4, 'height', 'width']), g.input('scale', 'float32', [])]);
+  let scaled = g.op1('Mul', [g.input('latents', 'float32', [1, 4, 'height', 'width']), g.input('scale', 'float32', [])]);
+  if (extraChannels) scaled = g.op1('Concat', [scaled, g.input('extra', 'float32', [1, extraChannels, 'height', 'width'])], { axis: 1 });
   const repeated = batch === 1 ? scaled : g.op1('Concat', Array.from({ length: batch }, () => scaled), { axis: 0 });
-  g.output(castTo(g, repeated, 'float32', outType), 'sample', outType, [batch, 4, 'height', 'width']);
+  g.output(castTo(g, repeated, 'float32', outType), 'sample', outType, [batch, 4 + extraChannels, 'height', 'width']);
   return g.toBytes('model input');
+}
+
+/** mask·latents + (1 − mask)·keep, written as keep + mask·(latents − keep). */
+export function maskBlendGraph(): Uint8Array {
+  const g = builder('mask_blend');
+  const [latents, keep] = [g.input('latents', 'float32', [1, 4, 'height', 'width']), g.input('keep', 'float32', [1, 4, 'height', 'width'])];
+  const mask = g.input('mask', 'float32', [1, 1, 'height', 'width']);
+  g.output(g.op1('Add', [keep, g.op1('Mul', [mask, g.op1('Sub', [latents, keep])])]), 'y', 'float32', [1, 4, 'height', 'width']);
+  return g.toBytes('inpainting latent blend');
 }
 
 export type SessionFactory = (bytes: Uint8Array, label: string) => Promise<Session>;
@@ -170,9 +183,15 @@ export class GraphTensorOps implements TensorOps {
     return (await s.run(feeds)).y!;
   }
 
-  async modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType): Promise<DeviceTensor> {
-    const s = await this.session(`model-input-${batch}-${type}`, () => modelInputGraph(batch, type as FloatType));
-    return (await s.run({ latents, scale: { type: 'float32', dims: [], data: Float32Array.of(scale) } })).sample!;
+  async modelInput(latents: DeviceTensor, scale: number, batch: number, type: TensorType, extra?: DeviceTensor): Promise<DeviceTensor> {
+    const channels = extra?.dims[1] ?? 0;
+    const s = await this.session(`model-input-${batch}-${type}-${channels}`, () => modelInputGraph(batch, type as FloatType, channels));
+    return (await s.run({ latents, scale: { type: 'float32', dims: [], data: Float32Array.of(scale) }, ...(extra ? { extra } : {}) })).sample!;
+  }
+
+  async maskBlend(latents: DeviceTensor, keep: DeviceTensor, mask: DeviceTensor): Promise<DeviceTensor> {
+    const s = await this.session('mask-blend', maskBlendGraph);
+    return (await s.run({ latents, keep, mask })).y!;
   }
 
   async guidance(prediction: DeviceTensor, scale: number): Promise<DeviceTensor> {

@@ -30,6 +30,8 @@ export interface StudioIndex {
   fp16_graphs?: string[];
   text_dim?: number;
   unet_shape?: UnetShape;
+  /** The UNet is an inpainting one (9 input channels); its graph says so too. */
+  inpainting?: boolean;
   /** Each graph's external weight files, when they are not the usual "<graph>_data". */
   data_files?: Record<string, string[]>;
   /** The name the person gave the set. */

@@ -135,9 +135,9 @@ export function resizeToResolution(image: Rgba, resolution: number): Rgba {
   return resize(image, w, h);
 }
 
-/** cv2.GaussianBlur(…, (0, 0), σ) on one float plane, reflect-101 border; kernel size as OpenCV picks it. */
-export function gaussianBlur(plane: Float32Array, width: number, height: number, sigma: number, eightBit = false): Float32Array {
-  const size = (Math.round(sigma * (eightBit ? 3 : 4) * 2 + 1) | 1);
+/** cv2.GaussianBlur(…, (0, 0), σ) on one float plane, reflect-101 border; kernel size as OpenCV picks it, or `kernelSize`. */
+export function gaussianBlur(plane: Float32Array, width: number, height: number, sigma: number, eightBit = false, kernelSize?: number): Float32Array {
+  const size = kernelSize ?? (Math.round(sigma * (eightBit ? 3 : 4) * 2 + 1) | 1);
   const half = (size - 1) / 2;
   const kernel = Array.from({ length: size }, (_, i) => Math.exp(-((i - half) ** 2) / (2 * sigma * sigma)));
   const sum = kernel.reduce((a, b) => a + b, 0);

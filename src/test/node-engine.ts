@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { folderSource } from '../cli/fs-source.ts';
 import { nodeOps, nodeSession, NodeSession } from '../cli/node-runtime.ts';
 import { stepPreview } from '../diffusion/latent-preview.ts';
-import { generate } from '../diffusion/pipeline.ts';
 import type { TensorData } from '../diffusion/tensor.ts';
 import type { DeviceInfo, Engine, EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraImportRequest, StoredLoraInfo, StoredModels } from '../gpu/engine.ts';
 import { EngineError } from '../gpu/errors.ts';
@@ -22,6 +21,7 @@ import { LoraLibrary } from '../convert/import-lora.ts';
 import { LoadedLoras, swapPart } from '../convert/lora/lora-at-load.ts';
 import { readModelIndex, sourceKey } from '../models/set-source.ts';
 import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
+import { generateFromInput } from '../preprocess/img2img.ts';
 
 /** LoadedLoras.apply's reopen on onnxruntime-node: the part's graph opened with the patch, swapped in, the old session released. */
 export const nodeReopen =
@@ -74,7 +74,7 @@ export class NodeEngine implements Engine {
       ? await loaded.loras.apply(loaded.graphs, applied, nodeReopen(loaded))
       : null;
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
-    const result = await generate(loaded.models, params, {
+    const result = await generateFromInput(loaded.models, params, {
       signal: control.signal,
       onStep: (s) => control.onProgress?.({ stage: 'denoising', done: s.step, total: s.total, stepMs: s.ms, timestep: s.timestep, preview: stepPreview(s, params) }),
     });

@@ -1,0 +1,82 @@
+// A generation that starts from an image, as A1111's img2img and inpaint tabs run it: the input
+// (at its own size) is fitted to the generation size with the resize mode, or, for "only masked",
+// the padded box around the mask is cropped and scaled to it; the masked area is filled when
+// asked; the pipeline denoises; and the result is pasted back and composited with the blurred
+// mask. The studio's engine and the CLI both run generations through here.
+import type { ControlUnit } from '../diffusion/control-units.ts';
+import { generate, type GenerateParams, type GenerateResult, type PipelineControl, type PipelineModels } from '../diffusion/pipeline.ts';
+import type { InitImage } from '../diffusion/pipeline-init.ts';
+import { fitToSize, type ResizeMode, type Rgba } from './image-ops.ts';
+import { blurMask, compositeMasked, cropImage, cropMask, cropRegion, DEFAULT_INPAINT, fillMasked, hasMaskedPixels, INPAINT_AREA_LABELS, MASKED_CONTENT_LABELS, maskFromRgba, maskToRgba, pasteInto, type InpaintOptions, type PixelMask } from './inpaint-image.ts';
+
+export interface ImageInput {
+  /** The start image at its own size. */
+  image: Rgba;
+  /** Denoising strength, (0, 1]. */
+  strength: number;
+  /** How an input of another size becomes the generation size (as units' resize modes). */
+  resizeMode: ResizeMode;
+  /** Inpainting: the input's size, 255 where to repaint. */
+  mask?: PixelMask | null;
+  inpaint?: InpaintOptions;
+}
+
+export interface PreparedInput {
+  init: InitImage;
+  /** The generated image → what the person gets (pasted back, composited outside the mask). */
+  finish: (generated: Rgba) => Rgba;
+}
+
+/** The pipeline's start image (and mask) at the generation size, and how its result is finished. */
+export function prepareInput(input: ImageInput, width: number, height: number): PreparedInput {
+  const options = input.inpaint ?? DEFAULT_INPAINT;
+  const rawMask = input.mask && hasMaskedPixels(input.mask) ? input.mask : null;
+  if (rawMask && (rawMask.width !== input.image.width || rawMask.height !== input.image.height)) {
+    throw new Error(`The mask is ${rawMask.width}×${rawMask.height} and the input image ${input.image.width}×${input.image.height}; they must be the same size.`);
+  }
+  if (!rawMask) return { init: { image: fitToSize(input.image, width, height, input.resizeMode), strength: input.strength }, finish: (g) => g };
+  const mask = blurMask(rawMask, options.maskBlur);
+  const latentContent = options.content === 'fill' ? 'original' : options.content;
+  if (options.area === 'masked') {
+    // Only masked: the padded box around the mask is generated at the full generation size and pasted back.
+    const box = cropRegion(mask, options.padding, { width, height });
+    const fit = (image: Rgba) => fitToSize(cropImage(image, box), width, height, 'just-resize');
+    const genMask = maskFromRgba(fitToSize(maskToRgba(cropMask(mask, box)), width, height, 'just-resize'));
+    const image = options.content === 'fill' ? fillMasked(fit(input.image), genMask) : fit(input.image);
+    return { init: { image, strength: input.strength, mask: genMask, content: latentContent }, finish: (g) => compositeMasked(input.image, pasteInto(input.image, g, box), mask) };
+  }
+  const base = fitToSize(input.image, width, height, input.resizeMode);
+  const genMask = maskFromRgba(fitToSize(maskToRgba(mask), width, height, input.resizeMode));
+  const image = options.content === 'fill' ? fillMasked(base, genMask) : base;
+  return { init: { image, strength: input.strength, mask: genMask, content: latentContent }, finish: (g) => compositeMasked(base, g, genMask) };
+}
+
+/** A unit whose hint is the run's input (`inpaint_only`) gets it now, its masked pixels marked. */
+function withInputHints(units: ControlUnit[], init: InitImage | undefined): ControlUnit[] {
+  return units.map((u) => {
+    if (!u.fromInput) return u;
+    if (!init) throw new Error('An inpaint_only unit takes its hint from the input image, and this run has none. Turn on "Start from an image" or pick another preprocessor.');
+    const none = { data: new Uint8Array(init.image.width * init.image.height), width: init.image.width, height: init.image.height };
+    return { ...u, image: init.image, inpaintMask: init.mask ?? none };
+  });
+}
+
+/** generate(), starting from `input` when there is one. */
+export async function generateFromInput(models: PipelineModels, params: GenerateParams & { input?: ImageInput | null }, control: PipelineControl = {}): Promise<GenerateResult> {
+  const { input, ...rest } = params;
+  const prepared = input ? prepareInput(input, params.width, params.height) : null;
+  const init = prepared?.init ?? params.init;
+  const result = await generate(models, { ...rest, init, units: withInputHints(params.units, init) }, control);
+  return prepared ? { ...result, image: prepared.finish(result.image) } : result;
+}
+
+/** The `parameters` fields A1111 writes for a run from an image: Denoising strength, and inpainting's Mask blur, Inpaint area, Masked area padding, Masked content. */
+export function inputParameterFields(input: ImageInput): [string, string | number][] {
+  const fields: [string, string | number][] = [['Denoising strength', input.strength]];
+  if (!input.mask || !hasMaskedPixels(input.mask)) return fields;
+  const o = input.inpaint ?? DEFAULT_INPAINT;
+  fields.push(['Mask blur', o.maskBlur], ['Inpaint area', INPAINT_AREA_LABELS[o.area]]);
+  if (o.area === 'masked') fields.push(['Masked area padding', o.padding]);
+  fields.push(['Masked content', MASKED_CONTENT_LABELS[o.content]]);
+  return fields;
+}
