@@ -50,7 +50,7 @@ test.describe('engine on WebGPU', () => {
     page = studioPage;
     const info = await page.evaluate((url) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url } }), SET);
     expect(info.unet).toMatchObject({ provider: 'webgpu', precision: 'fp32' });
-    expect(info.capabilities.controlnets).toEqual(['canny', 'scribble', 'zero-init']);
+    expect(info.capabilities.controlnets).toEqual(['canny', 'scribble', 'zero-init', 'inpaint']);
   });
 
   test('same seed and settings give identical images; with the preview off the loop reads nothing back, only the image', async () => {

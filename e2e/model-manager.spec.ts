@@ -102,7 +102,7 @@ test('a file of the wrong model kind downloads, but Load names the slot and the 
   await entry().getByRole('button', { name: 'Delete', exact: true }).click();
   await download();
   await entry().getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(entry().getByRole('status').filter({ hasText: /^Loaded: ControlNets canny, scribble, zero-init/ })).toBeVisible({ timeout: 120_000 });
+  await expect(entry().getByRole('status').filter({ hasText: /^Loaded: ControlNets canny, scribble, zero-init, inpaint/ })).toBeVisible({ timeout: 120_000 });
 });
 
 test('after a reload the downloaded set loads with zero network requests; Delete frees its storage', async () => {

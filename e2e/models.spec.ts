@@ -69,7 +69,7 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
     const r = await engine.generate({ prompt: 'a cat', negativePrompt: '', steps: 2, cfgScale: 7.5, seed: 1, width: 64, height: 64, sampler: 'euler', units: [] });
     return { controlnets: info.capabilities.controlnets, pixels: r.image.data.length };
   });
-  expect(result).toEqual({ controlnets: ['canny', 'scribble', 'zero-init'], pixels: 64 * 64 * 4 });
+  expect(result).toEqual({ controlnets: ['canny', 'scribble', 'zero-init', 'inpaint'], pixels: 64 * 64 * 4 });
   expect(modelRequests).toEqual([]);
   expect(server.log.length).toBe(afterReload);
 

@@ -44,6 +44,7 @@ describe('tiny model set', () => {
   it('writes the diffusers ONNX folder layout', () => {
     expect(graphs()).toEqual([
       'controlnet/canny/model.onnx',
+      'controlnet/inpaint/model.onnx',
       'controlnet/scribble/model.onnx',
       'controlnet/zero-init/model.onnx',
       'preprocessors/depth/model.onnx',

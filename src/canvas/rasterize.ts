@@ -1,10 +1,11 @@
 // A unit's source as pixels, for the preprocessor: paper (white), the placed image, then the
 // strokes on their own layer so the eraser removes strokes, not the photo — the same layering
-// the Konva stage shows. Browser-only (OffscreenCanvas); decoded images are cached per file.
+// the Konva stage shows; and its inpainting mask, from the mask strokes. Browser-only (OffscreenCanvas); decoded images are cached per file.
 import { decodeImageFile } from './image-file.ts';
 import { drawStroke } from './strokes.ts';
 import type { Rgba } from '../preprocess/image-ops.ts';
 import type { PlacedImage, UnitSource } from './source.ts';
+import type { PixelMask } from '../diffusion/control-units.ts';
 
 export const PAPER = '#ffffff';
 
@@ -55,4 +56,15 @@ export async function rasterizeSource(src: UnitSource): Promise<Rgba> {
   }
   const { data, width, height } = ctx.getImageData(0, 0, src.width, src.height);
   return { data, width, height };
+}
+
+/** The canvas's inpainting mask as one byte per pixel (255 repaints), inverted when the person inverted it. */
+export function rasterizeMask(src: UnitSource): PixelMask {
+  const canvas = new OffscreenCanvas(src.width, src.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  for (const stroke of src.mask ?? []) drawStroke(ctx, stroke);
+  const { data } = ctx.getImageData(0, 0, src.width, src.height);
+  const mask = new Uint8Array(src.width * src.height);
+  for (let p = 0; p < mask.length; p++) mask[p] = src.maskInverted ? 255 - data[p * 4 + 3]! : data[p * 4 + 3]!;
+  return { data: mask, width: src.width, height: src.height };
 }

@@ -22,4 +22,8 @@ export interface UnitSource {
   height: number;
   image: PlacedImage | null;
   strokes: Stroke[];
+  /** The inpainting mask, painted (and erased) like strokes: where it covers, a generation repaints. */
+  mask?: Stroke[];
+  /** The mask is inverted: everything but the painted part repaints. */
+  maskInverted?: boolean;
 }

@@ -4,8 +4,11 @@
 import type { DocPoint, StagePoint, View } from './coords.ts';
 import type { Stroke, StrokeColor } from './strokes.ts';
 
-/** "move" drags and scales the placed image instead of drawing. */
-export type ToolName = 'brush' | 'eraser' | 'line' | 'move';
+/** "move" drags and scales the placed image instead of drawing; "mask" and "unmask" paint the inpainting mask. */
+export type ToolName = 'brush' | 'eraser' | 'line' | 'move' | 'mask' | 'unmask';
+
+/** Strokes of these tools go to the mask layer, not the drawing. */
+export const isMaskTool = (tool: ToolName) => tool === 'mask' || tool === 'unmask';
 
 export interface ToolSettings {
   tool: ToolName;
@@ -24,7 +27,8 @@ export interface ToolStep {
 }
 
 function startStroke(settings: ToolSettings, p: DocPoint): Stroke {
-  return { kind: settings.tool === 'eraser' ? 'erase' : 'paint', color: settings.color, size: settings.size, points: [p.x, p.y] };
+  const erase = settings.tool === 'eraser' || settings.tool === 'unmask';
+  return { kind: erase ? 'erase' : 'paint', color: isMaskTool(settings.tool) ? 'white' : settings.color, size: settings.size, points: [p.x, p.y] };
 }
 
 export function pointerDown(settings: ToolSettings, p: DocPoint): ToolStep {
@@ -55,5 +59,5 @@ export function panMove(state: ToolState, at: StagePoint): View | null {
   return { ...state.view, x: state.view.x + at.x - state.from.x, y: state.view.y + at.y - state.from.y };
 }
 
-/** Keyboard shortcuts, as in image editors: B brush, E eraser, L line, V move. */
-export const TOOL_SHORTCUTS: Record<string, ToolName> = { b: 'brush', e: 'eraser', l: 'line', v: 'move' };
+/** Keyboard shortcuts, as in image editors: B brush, E eraser, L line, V move, M mask, U unmask. */
+export const TOOL_SHORTCUTS: Record<string, ToolName> = { b: 'brush', e: 'eraser', l: 'line', v: 'move', m: 'mask', u: 'unmask' };

@@ -37,8 +37,8 @@ describe('generate CLI inputs', () => {
     const partial = join(dir(), 'set');
     cpSync(SET, partial, { recursive: true });
     rmSync(join(partial, 'text_encoder'), { recursive: true });
-    await expect(main(['--models', partial, ...base(out)])).rejects.toThrow('The set has no text_encoder/model.onnx, which every set needs. It has unet/model.onnx, vae_decoder/model.onnx, vae_encoder/model.onnx, ControlNets canny, scribble, zero-init. Is it a complete set in the diffusers ONNX layout?');
-    await expect(main(['--models', SET, '--control', `nosuch=${BIRD}`, ...base(out)])).rejects.toThrow('There is no ControlNet named nosuch; this set has canny, scribble, zero-init.');
+    await expect(main(['--models', partial, ...base(out)])).rejects.toThrow('The set has no text_encoder/model.onnx, which every set needs. It has unet/model.onnx, vae_decoder/model.onnx, vae_encoder/model.onnx, ControlNets canny, scribble, zero-init, inpaint. Is it a complete set in the diffusers ONNX layout?');
+    await expect(main(['--models', SET, '--control', `nosuch=${BIRD}`, ...base(out)])).rejects.toThrow('There is no ControlNet named nosuch; this set has canny, scribble, zero-init, inpaint.');
   });
 
   it('says a text file given as a control image is not an image', async () => {

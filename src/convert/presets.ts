@@ -32,6 +32,8 @@ export const TINY: GeneratedSet = {
     { name: 'canny', seed: 101 },
     { name: 'scribble', seed: 202 },
     { name: 'zero-init', seed: 303, zeroInit: true },
+    // Stands in for control_v11p_sd15_inpaint (its hint: the input with masked pixels at −1).
+    { name: 'inpaint', seed: 404 },
   ],
   externalData: false,
   fp16Unet: true,

@@ -41,6 +41,7 @@ describe('resolveRemoteSet', () => {
       'controlnet/canny/model.onnx',
       'controlnet/scribble/model.onnx',
       'controlnet/zero-init/model.onnx',
+      'controlnet/inpaint/model.onnx',
       'taesd_decoder/model.onnx',
       'taesd_encoder/model.onnx',
       'unet/model.onnx_data',

@@ -66,7 +66,8 @@ function requestFor(unit: Unit, image: Rgba, target: MapTarget): PreprocessReque
     case 'seg':
       return { kind: 'seg', modelUrl: modelUrl(p.segModel ?? DEFAULT_PARAMS.segModel), image, backend, fit };
     case 'none':
-      throw new Error('"none" has no preprocessor request.');
+    case 'inpaint_only':
+      throw new Error(`"${unit.preprocessor}" has no preprocessor request.`);
   }
 }
 
@@ -83,7 +84,8 @@ export async function controlMap(engine: Engine, unit: Unit, target: MapTarget, 
     throw new Error('This unit has nothing to work from: draw on the canvas or upload an image (or disable the unit).');
   }
   const image = await rasterizeSource(unit.source.present);
-  if (unit.preprocessor === 'none') return { map: fitToSize(hwc3(image), width, height, unit.resizeMode), key, notice: null };
+  // inpaint_only shows its canvas; a run gives it the input with the mask (generateFromInput).
+  if (unit.preprocessor === 'none' || unit.preprocessor === 'inpaint_only') return { map: fitToSize(hwc3(image), width, height, unit.resizeMode), key, notice: null };
   const result = await engine.preprocess(requestFor(unit, image, target), { signal });
   let map = result.map;
   if (unit.preprocessor === 'normal') {

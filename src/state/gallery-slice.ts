@@ -2,7 +2,7 @@
 // shows it (a tab can close at any moment), and deleted from storage before it leaves the list.
 import type { StateCreator } from 'zustand';
 import { initHistory } from '../canvas/history.ts';
-import type { GalleryItem } from './settings.ts';
+import { DEFAULT_SETTINGS, type GalleryItem } from './settings.ts';
 import { studioRecords } from './studio-records.ts';
 import type { StudioState } from './studio-store.ts';
 
@@ -30,6 +30,6 @@ export const createGallerySlice: StateCreator<StudioState, [], [], GallerySlice>
     if (!item) return;
     // Restored units start a fresh undo history from the source they had.
     const units = item.units.map((u) => ({ ...u, source: initHistory(u.source.present) }));
-    set((s) => ({ settings: { ...item.settings, liveMode: s.settings.liveMode }, units, selectedUnitId: units[0]?.id ?? null }));
+    set((s) => ({ settings: { ...DEFAULT_SETTINGS, ...item.settings, liveMode: s.settings.liveMode }, units, selectedUnitId: units[0]?.id ?? null }));
   },
 });

@@ -83,6 +83,6 @@ describe('generation from the store', () => {
     useStudio.getState().addUnit(['canny']);
     useStudio.getState().updateUnit(useStudio.getState().units[1]!.id, { model: 'depth' });
     await generateNow();
-    expect(useStudio.getState().runMessage?.text).toBe('Not generating. ControlNet unit 2: Model "depth" is not in the loaded set. Pick one of: canny, scribble, zero-init.');
+    expect(useStudio.getState().runMessage?.text).toBe('Not generating. ControlNet unit 2: Model "depth" is not in the loaded set. Pick one of: canny, scribble, zero-init, inpaint.');
   });
 });

@@ -7,7 +7,9 @@ import type { ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
 import { SCHEDULER_LABELS } from '../diffusion/schedulers/index.ts';
 import { encodePngWithText } from '../image/png.ts';
 import { formatParameters } from '../image/parameters.ts';
-import { RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
+import { fitToSize, RESIZE_MODE_LABELS } from '../preprocess/image-ops.ts';
+import { inputParameterFields, type ImageInput } from '../preprocess/img2img.ts';
+import { runInput } from './image-input.ts';
 import { useEngineStore } from './engine-store.ts';
 import { moduleName } from './control-maps.ts';
 import { mapTarget, unitControlMap } from './previews.ts';
@@ -35,9 +37,10 @@ import type { RunProgress, StepSpeed } from './run-slice.ts';
 
 const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 
-function parametersText(settings: Settings, units: Unit[], model: string, loraHashes: GenerationLoras['hashes']): string {
+function parametersText(settings: Settings, units: Unit[], model: string, loraHashes: GenerationLoras['hashes'], input: ImageInput | null): string {
   return formatParameters({
     loraHashes,
+    extra: input ? inputParameterFields(input) : [],
     prompt: settings.prompt,
     negativePrompt: settings.negativePrompt,
     steps: settings.steps,
@@ -60,11 +63,19 @@ function parametersText(settings: Settings, units: Unit[], model: string, loraHa
   });
 }
 
-/** Control maps for the enabled units, at the generation size (a current preview is reused). */
-async function unitMaps(units: Unit[], settings: Settings, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
+/**
+ * Control maps for the enabled units, at the generation size (a current preview is reused).
+ * An inpaint_only unit's map is the run's input (the run marks its masked pixels).
+ */
+async function unitMaps(units: Unit[], settings: Settings, input: ImageInput | null, signal: AbortSignal): Promise<{ unit: Unit; map: RgbaImage }[]> {
   const numbers = useStudio.getState().units.map((u) => u.id);
   const out = [];
   for (const unit of units) {
+    if (unit.preprocessor === 'inpaint_only') {
+      if (!input) throw new InputProblem(`ControlNet unit ${numbers.indexOf(unit.id) + 1} (inpaint_only) takes its hint from the picture a run starts from: choose a canvas under "Start from".`);
+      out.push({ unit, map: fitToSize(input.image, settings.width, settings.height, input.resizeMode) });
+      continue;
+    }
     try {
       out.push({ unit, map: (await unitControlMap(unit.id, mapTarget(settings), signal)).map });
     } catch (err) {
@@ -137,8 +148,9 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
   checkUnits(studio.units, useEngineStore.getState().controlnets ?? info.capabilities.controlnets);
   const units = studio.units.filter((u) => u.enabled);
   if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
-  const maps = await unitMaps(units, settings, signal);
-  const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode }));
+  const input = await runInput(settings.input, studio.units);
+  const maps = await unitMaps(units, settings, input, signal);
+  const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode, fromInput: unit.preprocessor === 'inpaint_only' }));
   const model = useEngineStore.getState().set?.request.name ?? 'model set';
 
   let finished = 0;
@@ -146,7 +158,7 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     const run = { ...settings, seed: (settings.seed + i) >>> 0 };
     const stepTimes: number[] = [];
     const response = await engine.generate(
-      { prompt: loras.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview, loras: [...loras.loras, ...liveLoras], fastDecode },
+      { prompt: loras.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview, loras: [...loras.loras, ...liveLoras], fastDecode, input },
       {
         signal,
         onProgress: (p) => {
@@ -163,13 +175,14 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     }
     onImage?.(response.image, response, fastDecode);
     if (live) continue;
-    const parameters = parametersText(run, units, model, loras.hashes);
+    const parameters = parametersText(run, units, model, loras.hashes, input);
     const item: GalleryItem = {
       id: `img-${Date.now().toString(36)}-${i}`,
       createdAt: Date.now(),
       png: pngBlob(response.image, { parameters }),
-      width: run.width,
-      height: run.height,
+      // "Only masked" gives the input's own size, not the generation size.
+      width: response.image.width,
+      height: response.image.height,
       settings: run,
       units: units.map((u) => ({ ...u, source: { past: [], present: u.source.present, future: [] } })),
       controlMaps: maps.map(({ map }, unitIndex) => ({ unitIndex, png: pngBlob(map) })),

@@ -2,6 +2,20 @@
 import type { SchedulerName } from '../diffusion/schedulers/index.ts';
 import type { Unit } from './units.ts';
 import { DEFAULT_LIVE, type LiveSettings } from './live-recipe.ts';
+import type { ResizeMode } from '../preprocess/image-ops.ts';
+import { DEFAULT_INPAINT, type InpaintOptions } from '../preprocess/inpaint-image.ts';
+
+/** img2img and inpainting: the canvas a generation starts from, and A1111's options for it. */
+export interface InputSettings {
+  /** The unit whose canvas (picture and mask) the generation starts from; null: from noise (txt2img). */
+  unitId: string | null;
+  /** Denoising strength, (0, 1]. */
+  strength: number;
+  resizeMode: ResizeMode;
+  inpaint: InpaintOptions;
+}
+
+export const DEFAULT_INPUT: InputSettings = { unitId: null, strength: 0.75, resizeMode: 'just-resize', inpaint: DEFAULT_INPAINT };
 
 /** A library LoRA as the person set it: applied to every generation (besides <lora:…> tags) at its weight. */
 export interface LoraChoice {
@@ -26,6 +40,8 @@ export interface Settings {
   live: LiveSettings;
   /** The LoRA library's choices, by LoRA name. */
   loras: Record<string, LoraChoice>;
+  /** img2img / inpainting from a canvas. */
+  input: InputSettings;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -42,6 +58,7 @@ export const DEFAULT_SETTINGS: Settings = {
   latentPreview: true,
   live: DEFAULT_LIVE,
   loras: {},
+  input: DEFAULT_INPUT,
 };
 
 export const SIZE_STEP = 64;

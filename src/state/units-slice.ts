@@ -3,6 +3,8 @@
 import type { StateCreator } from 'zustand';
 import { commit, redo, undo } from '../canvas/history.ts';
 import type { Stroke } from '../canvas/strokes.ts';
+import { addMaskStroke, clearMask, extendSource, invertMask, type Side } from '../canvas/mask.ts';
+import { snapSize } from './settings.ts';
 import type { Skeleton } from '../preprocess/pose.ts';
 import { newUnit, pickModel, type PlacedImage, type Unit, type UnitSource } from './units.ts';
 import type { StudioState } from './studio-store.ts';
@@ -22,6 +24,12 @@ export interface UnitsSlice {
   clearSource(id: string): void;
   placeImage(id: string, image: PlacedImage): void;
   moveImage(id: string, placement: Pick<PlacedImage, 'x' | 'y' | 'scale'>): void;
+  /** Undoable mask edits: a mask stroke (painted or erased), invert, clear. */
+  addMaskStroke(id: string, stroke: Stroke): void;
+  invertMask(id: string): void;
+  clearMask(id: string): void;
+  /** Outpainting: the canvas grows by `px` on `side`, the new strip masked; the generation size follows the canvas. */
+  outpaint(id: string, side: Side, px: number): void;
   undo(id: string): void;
   redo(id: string): void;
   setPose(id: string, pose: Skeleton[] | null): void;
@@ -68,6 +76,15 @@ export const createUnitsSlice: StateCreator<StudioState, [], [], UnitsSlice> = (
     placeImage: (id, image) => {
       editSource(id, () => ({ width: image.width, height: image.height, image, strokes: [] }));
       mapUnit(id, (u) => ({ ...u, pose: null }));
+    },
+    addMaskStroke: (id, stroke) => editSource(id, (src) => addMaskStroke(src, stroke)),
+    invertMask: (id) => editSource(id, invertMask),
+    clearMask: (id) => editSource(id, clearMask),
+    outpaint(id, side, px) {
+      editSource(id, (src) => extendSource(src, side, px));
+      const src = get().units.find((u) => u.id === id)?.source.present;
+      // As A1111's outpainting: the picture is generated at its new size (to the nearest 64).
+      if (src) get().setSettings({ width: snapSize(src.width), height: snapSize(src.height) });
     },
     moveImage: (id, placement) => editSource(id, (src) => (src.image ? { ...src, image: { ...src.image, ...placement } } : src)),
     undo: (id) => mapUnit(id, (u) => ({ ...u, source: undo(u.source) })),

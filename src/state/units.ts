@@ -9,7 +9,7 @@ import type { UnitSource } from '../canvas/source.ts';
 
 export type { PlacedImage, UnitSource } from '../canvas/source.ts';
 
-export type PreprocessorId = 'none' | 'canny' | 'mlsd' | 'scribble' | 'scribble_xdog' | 'depth' | 'normal' | 'openpose' | 'seg';
+export type PreprocessorId = 'none' | 'canny' | 'mlsd' | 'scribble' | 'scribble_xdog' | 'depth' | 'normal' | 'openpose' | 'seg' | 'inpaint_only';
 
 /** Names as A1111's ControlNet extension shows (and writes into `parameters`). */
 export const PREPROCESSOR_LABELS: Record<PreprocessorId, string> = {
@@ -22,6 +22,7 @@ export const PREPROCESSOR_LABELS: Record<PreprocessorId, string> = {
   normal: 'normal (from depth)',
   openpose: 'openpose',
   seg: 'seg (SegFormer ADE20K)',
+  inpaint_only: 'inpaint_only (the input and its mask)',
 };
 
 /** The ControlNet each preprocessor's maps were trained for (picked when the set has it). */
@@ -35,6 +36,7 @@ export const PREFERRED_MODEL: Record<PreprocessorId, string | null> = {
   normal: 'normal',
   openpose: 'openpose',
   seg: 'seg',
+  inpaint_only: 'inpaint',
 };
 
 export const CONTROL_MODE_LABELS: Record<ControlMode, string> = {

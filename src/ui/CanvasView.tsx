@@ -1,12 +1,13 @@
-// The centre canvas (Konva): the selected unit's source — paper, placed image, strokes — the
-// control-map overlay, and the pose editor's joints. Pointer events go through the tool
+// The centre canvas (Konva): the selected unit's source — paper, placed image, strokes, the
+// inpainting mask as a tint — the control-map overlay, and the pose editor's joints. Pointer events go through the tool
 // state machines; the store owns strokes, placement and keypoints (written back on release).
 import { useEffect, useRef, useState } from 'react';
 import { Circle, Group, Image as KImage, Layer, Line, Rect, Stage, Transformer } from 'react-konva';
 import type Konva from 'konva';
 import { fitView, stagePoint, stageToDoc, zoomAt, type View } from '../canvas/coords.ts';
-import { IDLE, panMove, panStart, pointerDown, pointerMove, pointerUp, type ToolState } from '../canvas/tools.ts';
+import { IDLE, isMaskTool, panMove, panStart, pointerDown, pointerMove, pointerUp, type ToolState } from '../canvas/tools.ts';
 import type { Stroke } from '../canvas/strokes.ts';
+import type { UnitSource } from '../canvas/source.ts';
 import { PAPER } from '../canvas/rasterize.ts';
 import { selectedUnit, useStudio } from '../state/studio-store.ts';
 import { firstFile, uploadImage } from '../state/upload.ts';
@@ -17,10 +18,10 @@ import { useCanvasShortcuts } from './shortcuts.ts';
 import { editPose } from '../state/previews.ts';
 import { tryExample } from '../state/examples.ts';
 
-function StrokeLine({ stroke }: { stroke: Stroke }) {
+function StrokeLine({ stroke, color }: { stroke: Stroke; color?: string }) {
   // A click is a dot: Konva needs two points to draw the round-capped zero-length segment.
   const points = stroke.points.length === 2 ? [...stroke.points, ...stroke.points] : stroke.points;
-  return <Line points={points} stroke={stroke.color} strokeWidth={stroke.size} lineCap="round" lineJoin="round" globalCompositeOperation={stroke.kind === 'erase' ? 'destination-out' : 'source-over'} listening={false} perfectDrawEnabled={false} />;
+  return <Line points={points} stroke={color ?? stroke.color} strokeWidth={stroke.size} lineCap="round" lineJoin="round" globalCompositeOperation={stroke.kind === 'erase' ? 'destination-out' : 'source-over'} listening={false} perfectDrawEnabled={false} />;
 }
 
 /**
@@ -44,7 +45,7 @@ export function CanvasView() {
   const tools = useStudio((s) => s.tools);
   const opacity = useStudio((s) => s.overlayOpacity);
   const preview = useStudio((s) => (unit ? s.previews[unit.id] : undefined));
-  const { addStroke, moveImage } = useStudio.getState(); // actions are stable; no subscription
+  const { addStroke, addMaskStroke, moveImage } = useStudio.getState(); // actions are stable; no subscription
   const settings = useStudio((s) => s.settings);
   const inputError = useStudio((s) => s.inputError);
   const inputRevision = useStudio((s) => s.inputRevision);
@@ -90,7 +91,7 @@ export function CanvasView() {
   const onUp = () => {
     const step = pointerUp(tool);
     setTool(step.state);
-    if (step.commit && unit) addStroke(unit.id, step.commit);
+    if (step.commit && unit) (isMaskTool(tools.tool) ? addMaskStroke : addStroke)(unit.id, step.commit);
   };
   const onWheel = (e: Konva.KonvaEventObject<WheelEvent>) => {
     e.evt.preventDefault();
@@ -166,9 +167,10 @@ export function CanvasView() {
               {src.strokes.map((s, i) => (
                 <StrokeLine key={i} stroke={s} />
               ))}
-              {tool.mode === 'drawing' && <StrokeLine stroke={tool.stroke} />}
+              {tool.mode === 'drawing' && !isMaskTool(tools.tool) && <StrokeLine stroke={tool.stroke} />}
             </Group>
           </Layer>
+          <MaskLayer src={src} drawing={tool.mode === 'drawing' && isMaskTool(tools.tool) ? tool.stroke : null} transform={docTransform} />
           <Layer listening={false}>{overlay && opacity > 0 && <KImage image={overlay} {...docTransform} width={src.width} height={src.height} opacity={opacity} />}</Layer>
           {pose && unit && (
             <Layer>
@@ -184,6 +186,26 @@ export function CanvasView() {
         </Stage>
       </div>
     </div>
+  );
+}
+
+const MASK_TINT = '#ff2d55';
+
+/** The mask as a tinted overlay: painted strokes tint, erased ones clear; inverted, the tint covers all but the strokes. */
+function MaskLayer({ src, drawing, transform }: { src: UnitSource; drawing: Stroke | null; transform: Record<string, number> }) {
+  const strokes = [...(src.mask ?? []), ...(drawing ? [drawing] : [])];
+  if (!strokes.length && !src.maskInverted) return null;
+  // Inverted: paint clears the tint and erase restores it.
+  const flip = (s: Stroke): Stroke => (src.maskInverted ? { ...s, kind: s.kind === 'paint' ? 'erase' : 'paint' } : s);
+  return (
+    <Layer listening={false} opacity={0.45} name="mask-layer">
+      <Group {...transform} clipX={0} clipY={0} clipWidth={src.width} clipHeight={src.height}>
+        {src.maskInverted && <Rect width={src.width} height={src.height} fill={MASK_TINT} />}
+        {strokes.map((s, i) => (
+          <StrokeLine key={i} stroke={flip(s)} color={MASK_TINT} />
+        ))}
+      </Group>
+    </Layer>
   );
 }
 

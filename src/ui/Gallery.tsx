@@ -1,9 +1,10 @@
 // The bottom strip: finished images, newest first. Open one large, delete it, restore its
-// settings, or download it as a PNG carrying A1111's `parameters`.
+// settings, start the next run from it, or download it as a PNG carrying A1111's `parameters`.
 import { useState } from 'react';
 import { useStudio } from '../state/studio-store.ts';
 import type { GalleryItem } from '../state/settings.ts';
 import { useObjectUrl } from './hooks.ts';
+import { startFromGalleryImage } from '../state/image-input.ts';
 
 function download(item: GalleryItem) {
   const url = URL.createObjectURL(item.png);
@@ -25,6 +26,7 @@ function GalleryEntry({ item, onOpen }: { item: GalleryItem; onOpen: () => void 
       </button>
       <div className="thumb-actions">
         <button onClick={() => useSettingsOf(item.id)}>Use these settings</button>
+        <button onClick={() => void startFromGalleryImage(item)}>Use as input</button>
         <button onClick={() => download(item)}>Download</button>
         <button onClick={() => void deleteFromGallery(item.id)}>Delete</button>
       </div>

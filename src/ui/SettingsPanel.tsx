@@ -6,6 +6,7 @@ import { clamp, MAX_STEPS, randomSeed, SIZE_STEP, snapSize, MAX_SIZE } from '../
 import { ModelSetPanel } from './ModelSetPanel.tsx';
 import { ModelManager } from './ModelManager.tsx';
 import { LiveSettings } from './LiveSettings.tsx';
+import { InputPanel } from './InputPanel.tsx';
 import { NumberField } from './NumberField.tsx';
 
 const MAX_SEED = 4294967295;
@@ -48,6 +49,7 @@ export function SettingsPanel() {
         <NumberField label="Height" value={settings.height} min={SIZE_STEP} max={MAX_SIZE} step={SIZE_STEP} normalise={snapSize} onCommit={(height) => setSettings({ height })} />
       </div>
       <DeviceNote />
+      <InputPanel />
       <NumberField label="Batch count" value={settings.batchCount} min={1} max={100} normalise={(v) => Math.round(clamp(v, 1, 100))} onCommit={(batchCount) => setSettings({ batchCount })} />
       <label className="check">
         <input type="checkbox" aria-label="Live mode" checked={settings.liveMode} onChange={(e) => setSettings({ liveMode: e.target.checked })} />

@@ -1,4 +1,5 @@
-// The canvas toolbar: tools, brush, history, image upload and the overlay's opacity.
+// The canvas toolbar: tools (the mask brush and eraser among them), brush, history, the mask's
+// invert and clear, image upload and the overlay's opacity.
 import { useRef } from 'react';
 import type { ToolName } from '../canvas/tools.ts';
 import { selectedUnit, useStudio } from '../state/studio-store.ts';
@@ -9,13 +10,15 @@ const TOOLS: { name: ToolName; label: string; key: string }[] = [
   { name: 'eraser', label: 'Eraser', key: 'E' },
   { name: 'line', label: 'Line', key: 'L' },
   { name: 'move', label: 'Move image', key: 'V' },
+  { name: 'mask', label: 'Mask', key: 'M' },
+  { name: 'unmask', label: 'Unmask', key: 'U' },
 ];
 
 export function Toolbar({ onFitView }: { onFitView: () => void }) {
   const tools = useStudio((s) => s.tools);
   const setTools = useStudio((s) => s.setTools);
   const unit = useStudio(selectedUnit);
-  const { undo, redo, clearSource, setOverlayOpacity } = useStudio.getState(); // actions are stable; no subscription
+  const { undo, redo, clearSource, setOverlayOpacity, invertMask, clearMask } = useStudio.getState(); // actions are stable; no subscription
   const overlayOpacity = useStudio((s) => s.overlayOpacity);
   const fileInput = useRef<HTMLInputElement>(null);
   const history = unit?.source;
@@ -46,6 +49,12 @@ export function Toolbar({ onFitView }: { onFitView: () => void }) {
       </button>
       <button disabled={!unit} onClick={() => unit && clearSource(unit.id)}>
         Clear
+      </button>
+      <button disabled={!unit} title="Repaint what is not masked, instead of what is" onClick={() => unit && invertMask(unit.id)}>
+        Invert mask
+      </button>
+      <button disabled={!unit} onClick={() => unit && clearMask(unit.id)}>
+        Clear mask
       </button>
       <button
         onClick={() => fileInput.current?.click()}
