@@ -1,6 +1,7 @@
 // Bringing your own checkpoint through the model manager: an A1111-style single file (with its
 // .yaml) and a ControlNet .pth become a stored set and a stored ControlNet, the studio generates
-// with them, and after a reload they load from the browser's storage with no model download.
+// with them, and after a reload they load from the browser's storage with no model download; an
+// inpainting checkpoint imports and inpaints.
 // Conversion and OPFS are under test, not the GPU, so this runs in the no-WebGPU browser (WASM).
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -8,11 +9,14 @@ import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
+import { dragOnDocument } from './support/canvas.ts';
+import { fitToSize, hwc3 } from '../src/preprocess/image-ops.ts';
 
 const CHECKPOINTS = resolve(import.meta.dirname, '../../shared/data/checkpoints/tiny-sd15/single-file');
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
 const LORAS = resolve(CHECKPOINTS, '../lora');
 const TAESD = resolve(CHECKPOINTS, '../taesd');
+const INPAINT = resolve(CHECKPOINTS, '../inpaint');
 
 test.use({ launchOptions: NO_WEBGPU_LAUNCH });
 
@@ -122,6 +126,50 @@ test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applie
   expect(parameters).toContain(`Lora hashes: "kohya: ${createHash('sha256').update(readFileSync(`${LORAS}/kohya.safetensors`)).digest('hex').slice(0, 12)}"`);
   const [a, b] = [decodePngImage(atLoad).data, decodePngImage(baked).data];
   expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0)).toBeLessThanOrEqual(1);
+});
+
+test('an SD 1.5 inpainting checkpoint (9-channel UNet, with its v1-inpainting .yaml) imports, says what it is, and inpaints: outside the blurred mask every pixel is the input’s', async ({ page }) => {
+  // Room for the whole canvas: the mask is drawn at document positions.
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto('/');
+  const panel = page.getByRole('region', { name: 'Import checkpoint' });
+  await panel.getByLabel('Checkpoint files').setInputFiles([`${INPAINT}/model.safetensors`, `${INPAINT}/model.yaml`]);
+  await panel.getByLabel('Import name').fill('tiny-inpainting');
+  await panel.getByText('Architecture (only for unusual checkpoints)').click();
+  await panel.getByLabel('Text encoder heads').fill('2');
+  await panel.getByRole('button', { name: 'Convert', exact: true }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'Imported model set "tiny-inpainting"' })).toBeVisible({ timeout: 60_000 });
+  await panel.getByRole('group', { name: 'Converted set tiny-inpainting' }).getByRole('button', { name: 'Load' }).click();
+  await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('Loaded tiny-inpainting: inpainting UNet (9 channels', { timeout: 60_000 });
+
+  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
+  await page.getByLabel('Image file').setInputFiles(BIRD);
+  await page.getByRole('group', { name: 'ControlNet unit 1' }).getByRole('checkbox', { name: 'Enabled' }).uncheck();
+  await page.getByRole('combobox', { name: 'Start from' }).selectOption({ label: "Unit 1's canvas" });
+  await page.getByRole('slider', { name: 'Denoising strength' }).fill('1');
+  // bird.png is 564 × 846: a 64-px mask stroke down x = 300 covers x 268–332 (x 30.4–37.7 at 64 × 64).
+  const bird = decodePngImage(new Uint8Array(readFileSync(BIRD)));
+  await page.getByRole('button', { name: 'Mask', exact: true }).click();
+  await page.getByRole('slider', { name: 'Brush size' }).fill('64');
+  await dragOnDocument(page, bird, [300, 8], [300, bird.height - 8]);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
+  await expect(gallery).toHaveCount(1, { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), gallery.first().getByRole('button', { name: 'Download' }).click()]);
+  const png = new Uint8Array(readFileSync((await download.path())!));
+  const result = decodePngImage(png);
+  // The studio fits the input as "Just resize" does; the blurred mask (4 px, then scaled by 1/8.8) starts right of x = 28.
+  const input = fitToSize(hwc3(bird), 64, 64, 'just-resize');
+  let changed = 0;
+  for (let y = 0; y < 64; y++)
+    for (let x = 0; x < 64; x++) {
+      const p = (y * 64 + x) * 4;
+      if (x < 28) for (let c = 0; c < 3; c++) expect(result.data[p + c], `pixel ${x},${y}`).toBe(input.data[p + c]);
+      if (x >= 32 && x <= 36 && result.data[p] !== input.data[p]) changed++;
+    }
+  expect(changed).toBeGreaterThan(5 * 64 * 0.5);
+  expect(readPngText(png).parameters).toContain('Denoising strength: 1, Mask blur: 4, Inpaint area: Whole picture, Masked content: original');
 });
 
 test('a file that is not a checkpoint is refused in words, and nothing is stored', async ({ page }) => {

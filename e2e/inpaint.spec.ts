@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { fitView } from '../src/canvas/coords.ts';
 import { main as generateCli } from '../src/cli/generate.ts';
 import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { openStudio } from './support/engine-page.ts';
+import { dragOnDocument } from './support/canvas.ts';
 
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
 const SET = resolve(import.meta.dirname, '../public/models/tiny-sd15');
@@ -57,17 +57,6 @@ async function cliImage(init: string, strength: number) {
 
 const maxDiff = (a: { data: Uint8ClampedArray }, b: { data: Uint8ClampedArray }) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
-/** Drags across the canvas between two points given in document pixels (the canvas fits the document in its box). */
-async function dragDoc(doc: { width: number; height: number }, from: [number, number], to: [number, number]) {
-  const box = (await page.getByLabel('Canvas', { exact: true }).boundingBox())!;
-  const view = fitView(doc, { width: box.width, height: box.height });
-  const at = ([x, y]: [number, number]) => [box.x + view.x + x * view.scale, box.y + view.y + y * view.scale] as const;
-  await page.mouse.move(...at(from));
-  await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(at(from)[0] + ((at(to)[0] - at(from)[0]) * i) / 10, at(from)[1] + ((at(to)[1] - at(from)[1]) * i) / 10);
-  await page.mouse.up();
-}
-
 test('img2img from the canvas: the studio’s image equals the CLI’s --init run within 2/255, and its PNG names the denoising strength', async () => {
   await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
   await page.getByLabel('Image file').setInputFiles(BIRD);
@@ -107,7 +96,7 @@ test('inpainting with the plain tiny set: outside the blurred mask every pixel i
   // A 16-px mask stroke down x = 48 (the input canvas is the 64 × 64 gallery image): it covers x 40–56, top to bottom.
   await page.getByRole('button', { name: 'Mask', exact: true }).click();
   await page.getByRole('slider', { name: 'Brush size' }).fill('16');
-  await dragDoc({ width: 64, height: 64 }, [48, 1], [48, 63]);
+  await dragOnDocument(page, { width: 64, height: 64 }, [48, 1], [48, 63]);
   await page.getByRole('spinbutton', { name: 'Mask blur' }).fill('4');
   await generateAndWait();
   const png = await newestPng();

@@ -69,7 +69,7 @@ export function ModelSetPanel() {
       {set?.state === 'loaded' && set.info && (
         <div role="status" aria-label="Loaded model set">
           <p>
-            Loaded <strong>{set.request.name}</strong>: UNet {set.info.unet.precision} on {set.info.unet.provider}; ControlNets: {set.info.capabilities.controlnets.join(', ') || 'none'}
+            Loaded <strong>{set.request.name}</strong>: {set.info.capabilities.inpainting ? 'inpainting UNet (9 channels: masked generations repaint the mask; without one, the whole picture)' : 'UNet'} {set.info.unet.precision} on {set.info.unet.provider}; ControlNets: {set.info.capabilities.controlnets.join(', ') || 'none'}
           </p>
           {set.info.notices.map((n) => (
             <p key={n}>{n}</p>
