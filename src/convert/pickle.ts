@@ -9,6 +9,8 @@ import { call, DATA_GLOBALS, persistent, type DataGlobal, type PickleValue, type
 export type { PickleValue, StorageRef, TensorRef } from './pickle-globals.ts';
 
 const MARK = Symbol('mark');
+/** Python ints in checkpoints are sizes, offsets, counters and seeds: 8 bytes at most, 32 to leave room. */
+const MAX_LONG_BYTES = 32;
 type StackItem = PickleValue | typeof MARK;
 
 export function isTensorRef(v: unknown): v is TensorRef {
@@ -77,10 +79,16 @@ export function readPickle(bytes: Uint8Array, file: string): PickleValue {
     }
     return { kind: 'global', name: full };
   };
-  const long = (b: Uint8Array): number | bigint => {
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-    if (b.length && b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  // Little-endian two's complement, decoded in one pass (hex digits, then one BigInt). Wider than
+  // MAX_LONG_BYTES is no number a checkpoint holds: a crafted megabyte integer is refused, not parsed.
+  const long = (size: number): number | bigint => {
+    if (size > MAX_LONG_BYTES) fail(`an integer ${size} bytes wide, which no checkpoint value is`);
+    const b = take(size);
+    if (!b.length) return 0;
+    let hex = '';
+    for (let i = b.length - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
+    if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
   const setItems = (target: PickleValue, items: PickleValue[]) => {
@@ -133,10 +141,10 @@ export function readPickle(bytes: Uint8Array, file: string): PickleValue {
         stack.push(u16());
         break;
       case 0x8a: // LONG1
-        stack.push(long(take(u8())));
+        stack.push(long(u8()));
         break;
       case 0x8b: // LONG4
-        stack.push(long(take(u32())));
+        stack.push(long(u32()));
         break;
       case 0x47: // BINFLOAT (big-endian double)
         need(8);
@@ -227,7 +235,8 @@ export function readPickle(bytes: Uint8Array, file: string): PickleValue {
         const items = popMark();
         const list = top();
         if (!Array.isArray(list)) fail('APPENDS to something that is not a list');
-        (list as PickleValue[]).push(...items);
+        // One by one: spreading a huge list into push() overflows the call stack.
+        for (const item of items) (list as PickleValue[]).push(item);
         break;
       }
       case 0x91: // FROZENSET

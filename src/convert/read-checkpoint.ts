@@ -18,6 +18,16 @@ const NOT_CHECKPOINTS: [string, number[]][] = [
 ];
 
 export async function readTensors(src: ByteSource): Promise<TensorMap> {
+  try {
+    return await readAnyTensors(src);
+  } catch (err) {
+    // A structure nested or sized to overflow the reader (a crafted file) is a damaged file, said in words.
+    if (err instanceof RangeError) throw new CheckpointError(`${src.name} could not be read: it holds a structure too deep or too large for any checkpoint (${err.message.slice(0, 60)}). It may be damaged or crafted.`);
+    throw err;
+  }
+}
+
+async function readAnyTensors(src: ByteSource): Promise<TensorMap> {
   const head = await src.read(0, Math.min(8, src.size));
   const known = NOT_CHECKPOINTS.find(([, magic]) => magic.every((b, i) => head[i] === b));
   if (known) throw new CheckpointError(`${src.name} is ${known[0]}, not a model checkpoint. Pick a .safetensors, .ckpt or .pth file.`);
@@ -54,6 +64,7 @@ export function classify(tensors: TensorMap, file: string): FileKind {
   }
   if (has('model.diffusion_model.')) {
     const conv = tensors.get('model.diffusion_model.input_blocks.0.0.weight')?.shape;
+    if (conv && conv.length !== 4) throw new CheckpointError(`${file}'s UNet input convolution has shape [${conv.join(', ')}], not [width, channels, 3, 3]: it is damaged or not an SD UNet.`);
     // 9 channels: an inpainting model (latents, mask, masked-image latents), as sd-v1-5-inpainting.
     if (conv && conv[1] !== 4 && conv[1] !== 9) throw new CheckpointError(`${file}'s UNet takes ${conv[1]} input channels, not SD 1.5's 4 (an instruct or depth-conditioned variant?). Pick a standard SD 1.5 checkpoint.`);
     const context = tensors.get('model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight')?.shape[1];

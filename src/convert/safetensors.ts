@@ -3,7 +3,8 @@
 // each tensor is read by its byte range when it is needed.
 import type { ByteSource } from './byte-source.ts';
 import { CheckpointError } from './errors.ts';
-import { ITEM_SIZE, numel, type StoredDtype, type StoredTensor, type TensorMap } from './stored-tensor.ts';
+import { ITEM_SIZE, numel, type StoredDtype, type TensorMap } from './stored-tensor.ts';
+import { checkSafetensorsRanges, checkShape, type SafetensorsEntry } from './tensor-layout.ts';
 
 const DTYPES: Record<string, StoredDtype> = {
   F16: 'float16',
@@ -42,23 +43,26 @@ export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile>
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw notSafetensors(src, 'its header is not a JSON object');
   const dataStart = 8 + headerLength;
+  const entries = Object.entries(header)
+    .filter(([key]) => key !== '__metadata__')
+    .map(([key, value]) => headerEntry(src, key, value));
+  // Every range is checked before any tensor's bytes are read.
+  checkSafetensorsRanges(src.name, entries, dataStart, src.size);
   const tensors: TensorMap = new Map();
-  let end = 0;
-  for (const [key, value] of Object.entries(header)) {
-    if (key === '__metadata__') continue;
-    const entry = value as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    const dtype = DTYPES[entry?.dtype ?? ''];
-    if (!dtype || !Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets)) throw notSafetensors(src, `tensor "${key}" has dtype ${entry?.dtype}, which is not one we read`);
-    const [begin, stop] = entry.data_offsets;
-    if (stop - begin !== numel(entry.shape) * ITEM_SIZE[dtype]) throw notSafetensors(src, `tensor "${key}" has ${stop - begin} bytes for shape [${entry.shape.join(', ')}]`);
-    end = Math.max(end, stop);
-    const shape = [...entry.shape];
-    tensors.set(key, { key, file: src.name, dtype, shape, bytes: () => src.read(dataStart + begin, stop - begin) });
-  }
-  if (dataStart + end > src.size) {
-    throw new CheckpointError(`${src.name} is truncated: its header lists ${dataStart + end} bytes of tensors, the file has ${src.size}. Download or copy it again.`);
-  }
+  for (const { key, dtype, shape, begin, end } of entries) tensors.set(key, { key, file: src.name, dtype, shape, bytes: () => src.read(dataStart + begin, end - begin) });
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+}
+
+/** One header entry, its dtype known (an unknown one is named) and its shape checked. */
+function headerEntry(src: ByteSource, key: string, value: unknown): SafetensorsEntry {
+  const entry = (typeof value === 'object' && value !== null ? value : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof entry.dtype !== 'string') throw notSafetensors(src, `tensor "${key}" has no dtype`);
+  const dtype = DTYPES[entry.dtype];
+  if (!dtype) throw new CheckpointError(`${src.name}: tensor "${key}" is stored as ${entry.dtype.slice(0, 16)}, a dtype the converter does not read (it reads ${Object.keys(DTYPES).join(', ')}).`);
+  const shape = checkShape(src.name, key, entry.shape);
+  const offsets = entry.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2) throw notSafetensors(src, `tensor "${key}" has no data_offsets pair`);
+  return { key, dtype, shape: [...shape], begin: offsets[0] as number, end: offsets[1] as number };
 }
 
 /** Writes a safetensors file (tests and the benchmark's full-size checkpoint); tensors ordered as safetensors orders them. */

@@ -5,6 +5,7 @@
 import type { ByteSource } from './byte-source.ts';
 import { CheckpointError } from './errors.ts';
 import { isTensorRef, readPickle, type PickleValue, type TensorRef } from './pickle.ts';
+import { checkTorchView } from './tensor-layout.ts';
 import { ITEM_SIZE, numel, type StoredTensor, type TensorMap } from './stored-tensor.ts';
 
 interface ZipEntry {
@@ -132,6 +133,7 @@ export async function readTorchZip(src: ByteSource): Promise<TensorMap> {
     const entry = byName.get(`${prefix}data/${value.storage.key}`);
     if (!entry) throw new CheckpointError(`${src.name} is damaged: tensor ${key} points to storage ${value.storage.key}, which is not in the file.`);
     if (entry.method !== 0) throw new CheckpointError(`${src.name} stores tensor data compressed, which torch.save never does.`);
+    checkTorchView(src.name, key, { ...value, dtype: value.storage.dtype }, entry.size);
     tensors.set(key, torchTensor(src, key, value, entry));
   }
   return tensors;
@@ -140,7 +142,7 @@ export async function readTorchZip(src: ByteSource): Promise<TensorMap> {
 function torchTensor(src: ByteSource, key: string, ref: TensorRef, entry: ZipEntry): StoredTensor {
   const item = ITEM_SIZE[ref.storage.dtype];
   const count = numel(ref.shape);
-  // The storage elements the view touches: from its offset to its last element.
+  // The storage elements the view touches (checkTorchView has kept them inside the storage).
   const span = count === 0 ? 0 : 1 + ref.shape.reduce((sum, n, i) => sum + (n - 1) * ref.stride[i]!, 0);
   return {
     key,
@@ -148,7 +150,6 @@ function torchTensor(src: ByteSource, key: string, ref: TensorRef, entry: ZipEnt
     dtype: ref.storage.dtype,
     shape: ref.shape,
     async bytes() {
-      if ((ref.offset + span) * item > entry.size) throw new CheckpointError(`${src.name} is damaged: tensor ${key} reaches past the end of its storage.`);
       const raw = await src.read((await dataStart(src, entry)) + ref.offset * item, span * item);
       return isContiguous(ref) ? raw : gather(raw, ref, item);
     },
