@@ -1,5 +1,5 @@
 // A model set read from a folder on disk (the CLI's and Node tests' SetSource).
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SetSource } from '../models/set-source.ts';
 import { fileBytes } from './fs-bytes.ts';
@@ -15,5 +15,6 @@ export function folderSource(dir: string): SetSource {
     size: (path) => stat(join(dir, path)).then((s) => s.size, () => null),
     localPath: (path) => join(dir, path),
     readRange: async (path, offset, length) => (await fileBytes(join(dir, path))).read(offset, length),
+    list: (folder) => readdir(join(dir, folder)).catch(() => []),
   };
 }

@@ -56,5 +56,29 @@ export function urlSource(base: string, signal?: AbortSignal): import('./set-sou
         return null;
       }
     },
+    list: (folder) => listRemoteFolder(root, folder, signal),
   };
+}
+
+const HUB_FILE = /^https:\/\/huggingface\.co\/([^/]+\/[^/]+)\/resolve\/([^/]+)$/;
+
+/**
+ * Names inside a folder of a set served over HTTP: the Hugging Face hub's file tree for a hub
+ * address, else the server's directory listing (the links of its HTML index); [] when neither answers.
+ */
+async function listRemoteFolder(root: string, folder: string, signal?: AbortSignal): Promise<string[]> {
+  try {
+    const hub = HUB_FILE.exec(root);
+    if (hub) {
+      const res = await fetch(`https://huggingface.co/api/models/${hub[1]}/tree/${hub[2]}/${folder}`, { signal });
+      if (!res.ok) return [];
+      return ((await res.json()) as { path: string }[]).map((e) => e.path.slice(folder.length + 1));
+    }
+    const res = await fetch(`${root}/${folder}/`, { signal });
+    if (!res.ok || !res.headers.get('content-type')?.includes('text/html')) return [];
+    const links = [...(await res.text()).matchAll(/href="([^"?#]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+    return links.filter((l) => !l.startsWith('/') && !l.startsWith('.') && !l.includes(':'));
+  } catch {
+    return [];
+  }
 }

@@ -3,6 +3,7 @@
 // disk (Node). Where files come from and which runtime makes sessions are passed in, so the
 // worker and the Node CLI share this code. ControlNets stored on their own load beside any set
 // whose UNet they fit.
+import { findControlNets } from './set-controlnets.ts';
 import { ClipTokenizer } from '../diffusion/tokenizer.ts';
 import { checkControlNet, checkTextEncoder, checkUnet, checkVaeDecoder, checkVaeEncoder, type Role } from '../diffusion/contract.ts';
 import { ModelLoadError } from '../diffusion/errors.ts';
@@ -137,7 +138,7 @@ export interface LoadedModelSet {
 export async function loadModelSet(source: SetSource, opts: LoadOptions): Promise<LoadedModelSet> {
   const index = await readModelIndex(source);
   const studio = index.controlnet_studio ?? {};
-  const available = studio.controlnets ?? [];
+  const available = await findControlNets(index, source);
   const controlnetNames = opts.controlnets ?? available;
   const unknown = controlnetNames.filter((n) => !available.includes(n) && !opts.storedControlnets?.some((s) => s.name === n));
   if (unknown.length) throw new ModelLoadError(`There is no ControlNet named ${unknown.join(', ')}; this set has ${available.join(', ') || 'none'}.`);
@@ -223,6 +224,6 @@ export async function openControlNet(stored: StoredControlNet, index: ModelIndex
 async function describeSet(source: SetSource, index: ModelIndex): Promise<string> {
   const parts = [];
   for (const f of [TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER]) if (await source.has(f)) parts.push(f);
-  const controlnets = index.controlnet_studio?.controlnets ?? [];
+  const controlnets = await findControlNets(index, source);
   return `It has ${[...parts, ...(controlnets.length ? [`ControlNets ${controlnets.join(', ')}`] : [])].join(', ') || 'no graphs at all'}. Is it a complete set in the diffusers ONNX layout?`;
 }

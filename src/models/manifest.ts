@@ -3,7 +3,8 @@
 // user's browser into OPFS. Sizes and hashes are filled in only where verified; null means
 // unknown, and then the hub's own hash (X-Linked-Etag) and Content-Length are checked.
 // Users add any set by Hugging Face repo id or base URL: its model_index.json names the files.
-import { fetchJson } from './fetch-file.ts';
+import { fetchJson, urlSource } from './fetch-file.ts';
+import { findControlNets } from './set-controlnets.ts';
 import { externalDataNames, type ModelIndex } from './set-source.ts';
 import { setFiles } from './set-files.ts';
 import type { RemoteFile } from './download/downloader.ts';
@@ -198,7 +199,7 @@ export async function resolveRemoteSet(address: string, fetchImpl: typeof fetch 
     throw new Error(`${baseUrl} does not look like a model set: ${(err as Error).message} A set in the diffusers ONNX layout has model_index.json at its top.`);
   }
   const id = setIdFor(baseUrl);
-  const files = setFiles(index, baseUrl, id);
+  const files = setFiles(index, baseUrl, id, await findControlNets(index, urlSource(baseUrl)));
   const external: RemoteFile[] = [];
   for (const file of files.filter((f) => f.path.endsWith('.onnx'))) {
     const folder = file.url.slice(0, file.url.lastIndexOf('/') + 1);

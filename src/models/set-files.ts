@@ -4,8 +4,8 @@ import type { FileStore } from './download/file-store.ts';
 import type { RemoteFile } from './download/downloader.ts';
 import type { ModelIndex, SetSource } from './set-source.ts';
 
-/** Every file a set in the diffusers ONNX layout needs, from its model_index.json. */
-export function setFiles(index: ModelIndex, baseUrl: string, setId: string): RemoteFile[] {
+/** Every file a set in the diffusers ONNX layout needs, from its model_index.json (and the ControlNets found in its folder). */
+export function setFiles(index: ModelIndex, baseUrl: string, setId: string, controlnets = index.controlnet_studio?.controlnets ?? []): RemoteFile[] {
   const base = baseUrl.replace(/\/$/, '');
   const paths = [
     'model_index.json',
@@ -17,7 +17,7 @@ export function setFiles(index: ModelIndex, baseUrl: string, setId: string): Rem
     'vae_decoder/model.onnx',
     ...(index.vae_encoder ? ['vae_encoder/model.onnx'] : []),
     ...(index.controlnet_studio?.unet_fp16 ? [index.controlnet_studio.unet_fp16] : []),
-    ...(index.controlnet_studio?.controlnets ?? []).map((n) => `controlnet/${n}/model.onnx`),
+    ...controlnets.map((n) => `controlnet/${n}/model.onnx`),
     ...[index.controlnet_studio?.taesd?.decoder, index.controlnet_studio?.taesd?.encoder].filter((f): f is string => !!f),
   ];
   return paths.map((path) => ({ url: `${base}/${path}`, path: `${setId}/${path}`, size: null, sha256: null }));
@@ -47,6 +47,7 @@ export function storeSource(store: FileStore, setId: string): SetSource {
       return blobRange(blob, path, offset, length);
     },
     localPath: store.localPath ? (path) => store.localPath!(`${setId}/${path}`) : undefined,
+    list: (folder) => store.list(`${setId}/${folder}`),
   };
 }
 
@@ -65,6 +66,7 @@ export function blobSource(files: Record<string, Blob>): SetSource {
       if (!blob) throw new Error(`The folder has no ${path}; pick the set's top folder (the one with model_index.json).`);
       return blobRange(blob, path, offset, length);
     },
+    list: async (folder) => [...new Set(Object.keys(files).filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1).split('/')[0]!))],
   };
 }
 

@@ -16,6 +16,8 @@ export interface SetSource {
   localPath?(path: string): string | null;
   /** `length` bytes of a file from `offset`, without reading the rest (a weight in a multi-GB data file). */
   readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Names directly inside a folder of the set (folders may end in "/"), where the source can list; [] when there is none. */
+  list?(folder: string): Promise<string[]>;
 }
 
 /** Part of a set's file: by range where the source can, else from the whole file. */

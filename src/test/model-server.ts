@@ -2,9 +2,9 @@
 // 404, 500, a truncated body, a connection cut part-way (once), corrupted bytes, and a file
 // of the wrong model kind (the UNet served in its place). Like the Hugging Face hub, each
 // file's sha256 goes out in X-Linked-Etag (of the true file, so corrupt bytes are caught).
-// It logs every request, so tests can assert what was (re)fetched.
+// It logs every request, so tests can assert what was (re)fetched. A folder's address lists it.
 import { createServer, type Server } from 'node:http';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -57,6 +57,11 @@ export async function startModelServer(root: string, delayMs = 0): Promise<Model
       if (body) entry.bytesSent = body.length;
       setTimeout(() => res.end(body), delayMs);
     };
+    // A folder answers with a directory listing, as python's http.server and nginx's autoindex do.
+    if (!fault && file.startsWith(root) && existsSync(file) && statSync(file).isDirectory() && req.url?.endsWith('/')) {
+      const links = readdirSync(file).map((n) => `<a href="${encodeURIComponent(n)}${statSync(join(file, n)).isDirectory() ? '/' : ''}">${n}</a>`);
+      return send(200, new TextEncoder().encode(`<html><body>${links.join('\n')}</body></html>`), { 'Content-Type': 'text/html' });
+    }
     if (fault === '404' || !file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return send(404);
     if (fault === '500') return send(500);
     let data: Uint8Array = fault === 'wrong-kind' ? readFileSync(join(root, 'unet/model.onnx')) : readFileSync(file);
