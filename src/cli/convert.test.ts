@@ -20,6 +20,20 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('convert CLI', () => {
+  it('writes progress into a pipe as whole lines: one per graph start, every 10% and the end, never a carriage return', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'set');
+    let written = '';
+    await convert(['--checkpoint', ck('single-file/model.safetensors'), '--out', out, '--text-heads', '2'], (t) => (written += t), false);
+    const lines = written.split('\n').filter(Boolean);
+    console.log(`progress into a pipe: ${written.length} bytes in ${lines.length} lines`);
+    expect(written).not.toContain('\r');
+    expect(written.endsWith('\n')).toBe(true);
+    const graphs = new Set(lines.map((l) => l.split(' (')[0]));
+    expect(graphs).toEqual(new Set(['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'vae_encoder/model.onnx']));
+    // At most 11 lines per graph (0%, 10%, …, 100%).
+    expect(lines.length).toBeLessThanOrEqual(11 * graphs.size);
+  });
+
   it('reads a remote .safetensors with HTTP Range in 8 MB blocks, each byte fetched about once', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'set');
     server.log.length = 0;

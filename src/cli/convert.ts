@@ -6,6 +6,7 @@
 // --taesd (taesd_decoder / taesd_encoder files, or a diffusers AutoencoderTiny folder) adds
 // TAESD's graphs, for previews and fast decoding.
 // With only --taesd and --out an existing set, TAESD is added to that set. With only --controlnet and --out an existing set, the ControlNets are added to that set.
+import { ProgressLines } from './progress-lines.ts';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,12 +54,8 @@ const positiveInt = (v: string | undefined, flag: string) => {
   return n;
 };
 
-function progressLine(p: GraphProgress): string {
-  const mb = (n: number) => (n / 1e6).toFixed(0);
-  return `\r${p.graph} (${p.index + 1}/${p.count}): ${mb(p.done)} of ${mb(p.total)} MB · ${mb(p.bytesPerSecond)} MB/s · ETA ${p.etaSeconds === null ? '…' : `${Math.ceil(p.etaSeconds)} s`}   `;
-}
-
-export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l)): Promise<{ out: string; notices: string[] }> {
+/** `log` writes progress; `tty`: it goes to a terminal (redrawn in place) rather than a pipe (whole lines). */
+export async function main(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l), tty = process.stderr.isTTY === true): Promise<{ out: string; notices: string[] }> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -86,7 +83,8 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     controlnets.push({ name: m[1]!, opened });
   }
   const out = resolve(values.out);
-  const onProgress = (p: GraphProgress) => log(progressLine(p));
+  const progress = new ProgressLines(log, tty);
+  const onProgress = (p: GraphProgress) => progress.report(p);
 
   const taesd = values.taesd.length ? await openTaesd(new Map((await Promise.all(values.taesd.map(inputFiles))).flatMap((m) => [...m]))) : null;
   if (!values.checkpoint) {
@@ -95,7 +93,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     const store = folderStore(out);
     const result = controlnets.length ? await addControlNetsToSet(controlnets, { store, root: '', precision, onProgress }) : { notices: [] };
     if (taesd) await addTaesdToSet(taesd, { store, root: '', onProgress });
-    log('\n');
+    progress.end();
     return { out, notices: result.notices };
   }
   const base = await open(values.checkpoint);
@@ -111,7 +109,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   if (taesd) await addTaesdToSet(taesd, into).catch((err: unknown) => (rmSync(partial, { recursive: true, force: true }), Promise.reject(err)));
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);
-  log('\n');
+  progress.end();
   return { out, notices: result.notices };
 }
 
