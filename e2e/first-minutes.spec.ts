@@ -1,13 +1,15 @@
-// The first minutes, on this machine's software GPU (SwiftShader): a size that suits the device
-// and why; "Try an example" showing the whole path in one click; progress from the first click
+// The first minutes, on this machine's software GPU (SwiftShader): the CPU engine by default and
+// why, WebGPU when picked; a size that suits the device and why; "Try an example" showing the whole path in one click; progress from the first click
 // (loading each graph, compiling shaders, then steps); the newest result large beside the
 // canvas with its control map; an estimate before a long run; and drawing never selects text.
 import { expect, test } from '@playwright/test';
 
-test('a newcomer on a software GPU: fitted defaults, one-click example, progress from the first click, the result large, an estimate', async ({ page }) => {
-  test.setTimeout(240_000);
+test('a newcomer on a software GPU: the CPU engine by default and why, fitted defaults, one-click example, an estimate from a probe, progress from the first click, the result large; WebGPU when chosen', async ({ page }) => {
+  test.setTimeout(300_000);
   await page.goto('/');
   await expect(page.getByTestId('adapter')).toContainText('swiftshader');
+  await expect(page.getByTestId('engine')).toContainText('Engine: CPU (WASM), as the GPU is a software one (swiftshader), where WebGPU is many times slower than the CPU engine.');
+  await expect(page.getByRole('combobox', { name: 'Engine' })).toHaveValue('auto');
   await expect(page.getByRole('note', { name: 'Device note' })).toContainText('256×256 to start with: the GPU is a software one');
   await expect(page.getByRole('spinbutton', { name: 'Width' })).toHaveValue('256');
 
@@ -18,8 +20,6 @@ test('a newcomer on a software GPU: fitted defaults, one-click example, progress
   await expect(unit.getByRole('img', { name: 'Control map preview' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('textbox', { name: 'Prompt', exact: true })).toHaveValue(/cottage/);
 
-  // Small and short, so the first run stays quick here.
-  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '1']] as const) await page.getByRole('spinbutton', { name }).fill(value);
   const seen = new Set<string>();
   let compilingShot = false;
   const watch = setInterval(() => {
@@ -36,20 +36,37 @@ test('a newcomer on a software GPU: fitted defaults, one-click example, progress
       })
       .catch(() => undefined);
   }, 100);
+  // Before any step was measured, a long run is estimated from a short probe.
+  for (const [name, value] of [['Width', '512'], ['Height', '512'], ['Steps', '150']] as const) await page.getByRole('spinbutton', { name }).fill(value);
   await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByRole('list', { name: 'Gallery' }).getByRole('listitem')).toHaveCount(1, { timeout: 180_000 });
-  clearInterval(watch);
-  const texts = [...seen];
-  console.log(`progress seen: ${texts.join(' | ')}`);
-  expect(texts.some((t) => /^Loading .*\(\d+ of \d+ graphs\)$/.test(t))).toBe(true);
-  expect(texts.some((t) => t.startsWith('Compiling GPU shaders (first run only)'))).toBe(true);
-  expect(texts.some((t) => t.startsWith('Step 1 of 1'))).toBe(true);
+  await expect(page.getByRole('status').filter({ hasText: /^This run will take about [\d.]+ min: [\d.]+ s per step, from a probe step of [\d.]+ s at 512×512 on this device\.$/ })).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: /^Cancelled/ })).toBeVisible({ timeout: 60_000 });
 
+  // Small and short, so the runs stay quick here.
+  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '1']] as const) await page.getByRole('spinbutton', { name }).fill(value);
+  const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(gallery).toHaveCount(1, { timeout: 180_000 });
   const result = page.getByRole('region', { name: 'Result' });
   await expect(result.getByRole('img', { name: /^Newest result, seed/ })).toBeVisible();
   expect((await result.getByRole('img', { name: /^Newest result/ }).boundingBox())!.width).toBeGreaterThanOrEqual(256);
   await expect(result.getByRole('img', { name: 'Control map of ControlNet 1' })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('example-result.png') });
+
+  // WebGPU when the person picks it: the set loads again on it, and its first run compiles shaders.
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('webgpu');
+  await expect(page.getByTestId('engine')).toContainText('Engine: WebGPU, as you chose WebGPU, on a software GPU (swiftshader): expect slow steps.');
+  await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('on webgpu', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(gallery).toHaveCount(2, { timeout: 180_000 });
+  clearInterval(watch);
+  const texts = [...seen];
+  console.log(`progress seen: ${texts.join(' | ')}`);
+  expect(texts.some((t) => /^Loading .*\(\d+ of \d+ graphs\)$/.test(t))).toBe(true);
+  expect(texts.some((t) => t.startsWith('Measuring this device’s speed'))).toBe(true);
+  expect(texts.some((t) => t.startsWith('Compiling GPU shaders (first run only)'))).toBe(true);
+  expect(texts.some((t) => t.startsWith('Step 1 of 1'))).toBe(true);
 
   // A run measured here to take minutes says so before it starts.
   for (const [name, value] of [['Width', '512'], ['Height', '512'], ['Steps', '30']] as const) await page.getByRole('spinbutton', { name }).fill(value);

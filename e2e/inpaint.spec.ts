@@ -22,6 +22,8 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await openStudio(page);
+  // On this software GPU the studio picks the CPU by default; these tests are about WebGPU.
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('webgpu');
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(SETTINGS.prompt);
   await page.getByRole('spinbutton', { name: 'Width' }).fill(String(SETTINGS.size));
   await page.getByRole('spinbutton', { name: 'Height' }).fill(String(SETTINGS.size));

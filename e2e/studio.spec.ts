@@ -27,6 +27,8 @@ test.beforeAll(async ({ studioPage }) => {
   page = studioPage;
   page.on('pageerror', (e) => console.log('PAGEERROR', e.message, e.stack));
   await expect(page.getByTestId('adapter')).toBeVisible();
+  // On this software GPU the studio picks the CPU by default; these tests are about WebGPU.
+  await page.getByRole('combobox', { name: 'Engine' }).selectOption('webgpu');
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a bird on a branch');
   await page.getByRole('spinbutton', { name: 'Width' }).fill('64');
   await page.getByRole('spinbutton', { name: 'Height' }).fill('64');

@@ -7,7 +7,7 @@
 // TAESD's graphs, for previews and fast decoding.
 // With only --taesd and --out an existing set, TAESD is added to that set. With only --controlnet and --out an existing set, the ControlNets are added to that set.
 import { ProgressLines } from './progress-lines.ts';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { httpBytes, type ByteSource } from '../convert/byte-source.ts';
@@ -18,6 +18,8 @@ import { openCheckpoint, type CheckpointInput } from '../convert/open-checkpoint
 import { openTaesd } from '../convert/open-taesd.ts';
 import { addTaesdToSet } from '../convert/convert-taesd.ts';
 import type { GraphProgress } from '../convert/write-set.ts';
+import { unetShape } from '../convert/set-graphs.ts';
+import type { ModelIndex, UnetShape } from '../models/set-layout.ts';
 import { readFile } from 'node:fs/promises';
 import { fileBytes } from './fs-bytes.ts';
 import { folderStore } from './fs-store.ts';
@@ -73,21 +75,25 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   if (values.precision !== 'fp16' && values.precision !== 'fp32') throw new CheckpointError(`--precision must be fp16 or fp32 (got "${values.precision}").`);
   const precision = values.precision;
   const overrides: ArchOverrides = { textHeads: positiveInt(values['text-heads'], '--text-heads'), unetHeads: positiveInt(values['unet-heads'], '--unet-heads') };
-  const open = async (path: string) => openCheckpoint({ files: await inputFiles(path), overrides, precision } satisfies CheckpointInput);
+  const open = async (path: string, paired: UnetShape | null = null) => openCheckpoint({ files: await inputFiles(path), overrides: { ...overrides, paired }, precision } satisfies CheckpointInput);
+  const out = resolve(values.out);
+  const base = values.checkpoint ? await open(values.checkpoint) : null;
+  if (base && base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model. Give it with --controlnet <name>=${values.checkpoint}.`);
+  // A ControlNet's heads, which its weights do not say, come from the base model it is converted with (or the set it is added to).
+  const paired = base?.kind === 'pipeline' ? unetShape(base.arch.unet) : existingSetShape(out);
   const controlnets: NamedControlNet[] = [];
   for (const spec of values.controlnet) {
     const m = /^([\w.-]+)=(.+)$/.exec(spec);
     if (!m) throw new CheckpointError(`--controlnet "${spec}" is not <name>=<file or folder>.`);
-    const opened = await open(m[2]!);
+    const opened = await open(m[2]!, paired);
     if (opened.kind !== 'controlnet') throw new CheckpointError(`--controlnet ${m[1]}: ${m[2]} is a whole model, not a ControlNet. Give it with --checkpoint.`);
     controlnets.push({ name: m[1]!, opened });
   }
-  const out = resolve(values.out);
   const progress = new ProgressLines(log, tty);
   const onProgress = (p: GraphProgress) => progress.report(p);
 
   const taesd = values.taesd.length ? await openTaesd(new Map((await Promise.all(values.taesd.map(inputFiles))).flatMap((m) => [...m]))) : null;
-  if (!values.checkpoint) {
+  if (!base) {
     if (!controlnets.length && !taesd) throw new CheckpointError('Give --checkpoint (a base model), or --controlnet / --taesd to add to the set in --out.');
     if (values.lora.length) throw new CheckpointError('--lora bakes LoRAs into a base model: give it with --checkpoint.');
     const store = folderStore(out);
@@ -96,8 +102,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     progress.end();
     return { out, notices: result.notices };
   }
-  const base = await open(values.checkpoint);
-  if (base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model. Give it with --controlnet <name>=${values.checkpoint}.`);
+  if (base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model.`);
   if (existsSync(out) && readdirSync(out).length) throw new CheckpointError(`${out} exists and is not empty; give a new folder (or only --controlnet to add to the set there).`);
   // Written beside the target and renamed into place at the end, so a failed run leaves nothing.
   const partial = `${out}.partial`;
@@ -111,6 +116,12 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   renameSync(partial, out);
   progress.end();
   return { out, notices: result.notices };
+}
+
+/** The UNet shape of the set already at `out` (ControlNets are added to it), or null. */
+function existingSetShape(out: string): UnetShape | null {
+  const index = join(out, 'model_index.json');
+  return existsSync(index) ? ((JSON.parse(readFileSync(index, 'utf8')) as ModelIndex).controlnet_studio?.unet_shape ?? null) : null;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -5,7 +5,7 @@
 // cancelled conversion removes what it wrote.
 import type { FloatType } from '../models/onnx-graph.ts';
 import { readStoreText, writeStoreText, type FileStore } from '../models/download/file-store.ts';
-import { controlnetGraph, STORED_CONTROLNET_INFO, type ModelIndex, type StoredControlNetInfo } from '../models/set-layout.ts';
+import { controlnetGraph, describeUnetShape, sameUnetShape, STORED_CONTROLNET_INFO, type ModelIndex, type StoredControlNetInfo } from '../models/set-layout.ts';
 import { controlNetFits } from './architecture.ts';
 import { bpeText, clipTokenizerFiles } from './clip-vocab.ts';
 import { CheckpointError } from './errors.ts';
@@ -139,8 +139,8 @@ export async function addControlNetsToSet(controlnets: NamedControlNet[], opts: 
   for (const cn of controlnets) {
     // Replacing would delete the old one if this conversion failed half-way; a new name loses nothing.
     if (studio.controlnets?.includes(cn.name)) throw new CheckpointError(`The set already has a ControlNet named "${cn.name}"; give the new one another name.`);
-    if (shape && JSON.stringify(unetShape(cn.opened.arch)) !== JSON.stringify(shape)) {
-      throw new CheckpointError(`ControlNet "${cn.name}" (${cn.opened.label}) does not fit this set's UNet (widths ${cn.opened.arch.blockChannels.join('/')} vs ${shape.block_channels.join('/')}).`);
+    if (shape && !sameUnetShape(unetShape(cn.opened.arch), shape)) {
+      throw new CheckpointError(`ControlNet "${cn.name}" (${cn.opened.label}) does not fit this set's UNet: it has ${describeUnetShape(unetShape(cn.opened.arch))}, the set ${describeUnetShape(shape)}.`);
     }
   }
   const dtype = floatType(opts.precision);

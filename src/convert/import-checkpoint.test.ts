@@ -59,11 +59,17 @@ describe('importing checkpoints', () => {
   it('stores a ControlNet on its own, and a set loads it beside its own and generates with it', async () => {
     const s = stores();
     const base = await importCheckpoint({ kind: 'files', files: await files('single-file/model.safetensors', 'single-file/model.yaml') }, s, { name: 'tiny', precision: 'fp32', overrides: { textHeads: 2 }, clipVocab });
-    const cn = await importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'my canny', precision: 'fp32', clipVocab });
+    // Without its .yaml and without a set of its family, the heads are asked for, not guessed.
+    const alone = importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'my canny', precision: 'fp32', clipVocab });
+    await expect(alone).rejects.toThrow(/controlnet\.pth is a ControlNet whose attention head count its weights do not say \(widths 32\/32\/32\/64.*give "UNet heads"/);
+    // Imported for the set it is used with, it takes the set's layout (8 heads, from the base model's .yaml) and records it.
+    const baseShape = (await listStored(s)).sets[0]!.index.controlnet_studio!.unet_shape!;
+    expect(baseShape.heads).toEqual([8, 8, 8, 8]);
+    const cn = await importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'my canny', precision: 'fp32', clipVocab, overrides: { paired: baseShape } });
     expect([base.kind, base.id, cn.kind, cn.id]).toEqual(['set', 'converted-tiny', 'controlnet', 'my-canny']);
     const listed = await listStored(s);
     expect(listed.sets.map((x) => x.index.controlnet_studio?.label)).toEqual(['tiny']);
-    expect(listed.controlnets.map((c) => [c.name, c.precision, c.converted_from])).toEqual([['my-canny', 'fp32', 'controlnet.pth']]);
+    expect(listed.controlnets.map((c) => [c.name, c.precision, c.converted_from, c.unet_shape.heads])).toEqual([['my-canny', 'fp32', 'controlnet.pth', [8, 8, 8, 8]]]);
     // The stored ControlNet gives the reference residuals.
     expect(Math.max(...(await caseErrors(join(s.root, 'controlnets/my-canny'), referenceCases().find((c) => c.name === 'controlnet')!, 'model.onnx')))).toBeLessThanOrEqual(1e-4);
 
@@ -79,6 +85,11 @@ describe('importing checkpoints', () => {
     const without = await generate(models, { ...params, units: [] });
     const withCn = await generate(models, { ...params, units: [{ model: 'my-canny', image: hint, weight: 1, start: 0, end: 1, mode: 'balanced' }] });
     expect(withCn.image.data).not.toEqual(without.image.data);
+
+    // A ControlNet given other heads by hand is refused at load, with both layouts named.
+    await importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'four heads', precision: 'fp32', clipVocab, overrides: { unetHeads: 4 } });
+    const load = loadModelSet(storeSource(s.sets, base.id), { createSession: nodeSession(), ops: nodeOps(), controlnets: ['four-heads'], storedControlnets: [{ name: 'four-heads', source: storeSource(s.controlnets, 'four-heads') }] });
+    await expect(load).rejects.toThrow('ControlNet "four-heads" was converted for a UNet with widths 32/32/32/64, 32-wide text, 4/4/4/4 attention heads; this set\'s UNet has widths 32/32/32/64, 32-wide text, 8/8/8/8 attention heads.');
   }, 60_000);
 
   it('a cancelled import leaves nothing in storage', async () => {

@@ -3,6 +3,7 @@
 // levels, projection kind, context width and input channels; head counts are not in the
 // weights, so they come from the LDM .yaml beside the file, an explicit override, or SD 1.5's
 // convention (8 heads; a head size of 64 for SD 2-style linear projections).
+import type { UnetShape } from '../models/set-layout.ts';
 import { parse as parseYaml } from 'yaml';
 import type { ControlNetArch, TextArch, UnetArch, VaeArch } from './architecture.ts';
 import { CheckpointError } from './errors.ts';
@@ -12,6 +13,11 @@ import type { TensorMap } from './stored-tensor.ts';
 export interface ArchOverrides {
   /** Attention heads of the UNet and ControlNet transformers (SD 1.5: 8). */
   unetHeads?: number;
+  /**
+   * The set a ControlNet is converted for: a ControlNet copies its base UNet's encoder, so where
+   * the widths match, its heads are the set's (the weights do not say them).
+   */
+  paired?: UnetShape | null;
   /** Attention heads of the text encoder (SD 1.5's CLIP ViT-L: 12). */
   textHeads?: number;
 }
@@ -55,16 +61,33 @@ function countIndices(tensors: TensorMap, prefix: string): number {
   return max + 1;
 }
 
-function headsFor(widths: number[], projection: 'conv' | 'linear', overrides: ArchOverrides, yaml: YamlHints | null): number[] {
+const SD15_WIDTHS = [320, 640, 1280, 1280];
+
+/**
+ * Attention heads per level, which the weights do not hold: the person's, the .yaml's, the paired
+ * set's (a ControlNet), or SD 1.5's 8 for SD 1.5's own layout (1×1-conv projections, 320…1280
+ * wide, 768-wide text). A ControlNet of any other layout is not guessed: the error asks.
+ * A base model keeps the long-standing reading (8 heads; 64-wide heads with linear projections).
+ */
+function headsFor(arch: { widths: number[]; projection: 'conv' | 'linear'; contextDim: number }, overrides: ArchOverrides, yaml: YamlHints | null, controlnet: { file: string } | null): number[] {
+  const { widths, projection } = arch;
   const heads = overrides.unetHeads ?? yaml?.unetHeads;
   if (heads) return widths.map(() => heads);
-  const headSize = yaml?.unetHeadChannels ?? (projection === 'linear' ? 64 : null);
-  if (headSize) return widths.map((w) => Math.max(1, Math.floor(w / headSize)));
+  if (yaml?.unetHeadChannels) return widths.map((w) => Math.max(1, Math.floor(w / yaml.unetHeadChannels!)));
+  const paired = overrides.paired;
+  if (paired?.heads && JSON.stringify(paired.block_channels) === JSON.stringify(widths)) return paired.heads;
+  const sd15 = projection === 'conv' && JSON.stringify(widths) === JSON.stringify(SD15_WIDTHS) && arch.contextDim === 768;
+  if (controlnet && !sd15) {
+    throw new CheckpointError(
+      `${controlnet.file} is a ControlNet whose attention head count its weights do not say (widths ${widths.join('/')}, ${projection === 'linear' ? 'linear' : '1×1-conv'} projections), and nothing else tells it: no .yaml beside it, and no loaded set of its base model. Load a set of its base model and import it again (it takes the set's layout), put its .yaml beside it, or give "UNet heads".`,
+    );
+  }
+  if (projection === 'linear') return widths.map((w) => Math.max(1, Math.floor(w / 64)));
   return widths.map(() => 8);
 }
 
 /** A UNet (or a ControlNet's encoder) from LDM keys under `prefix` ("model.diffusion_model.", "control_model." or ""). */
-export function unetArchFromShapes(tensors: TensorMap, prefix: string, file: string, overrides: ArchOverrides, yaml: YamlHints | null): UnetArch {
+export function unetArchFromShapes(tensors: TensorMap, prefix: string, file: string, overrides: ArchOverrides, yaml: YamlHints | null, controlnet = false): UnetArch {
   const conv = shapeOf(tensors, `${prefix}input_blocks.0.0.weight`);
   if (!conv || conv.length !== 4) throw new CheckpointError(`${file} has no ${prefix}input_blocks.0.0.weight, so its UNet layout cannot be read.`);
   const inputBlocks = countIndices(tensors, `${prefix}input_blocks.`);
@@ -91,7 +114,7 @@ export function unetArchFromShapes(tensors: TensorMap, prefix: string, file: str
     }
   }
   if (!contextDim) contextDim = shapeOf(tensors, `${prefix}middle_block.1.transformer_blocks.0.attn2.to_k.weight`)?.[1] ?? 0;
-  return { inChannels: conv[1]!, blockChannels: widths, layersPerBlock, attention, heads: headsFor(widths, projection, overrides, yaml), transformerDepth: depth, contextDim, projection, groups: 32 };
+  return { inChannels: conv[1]!, blockChannels: widths, layersPerBlock, attention, heads: headsFor({ widths, projection, contextDim }, overrides, yaml, controlnet ? { file } : null), transformerDepth: depth, contextDim, projection, groups: 32 };
 }
 
 /** ControlNet v1's hint encoder: 8 convolutions at input_hint_block.0, 2, …, 14; the widths are those of convs 0, 4, 8, 12. */

@@ -91,11 +91,11 @@ async function openSingleFile(file: ByteSource, tensors: TensorMap, overrides: A
   const kind = classify(tensors, file.name);
   const checkpoint = new Checkpoint(file.name, tensors);
   if (kind.kind === 'diffusers-controlnet') {
-    const unet = unetArchFromShapes(ldmNamesOfDiffusersControlNet(tensors), '', file.name, overrides, yaml);
+    const unet = unetArchFromShapes(ldmNamesOfDiffusersControlNet(tensors), '', file.name, overrides, yaml, true);
     return controlNet(file.name, { ...unet, hintChannels: diffusersHintChannels(tensors) }, new CheckpointWeights(checkpoint, (n) => [n]), [checkpoint]);
   }
   if (kind.kind === 'ldm-controlnet') {
-    const unet = unetArchFromShapes(tensors, kind.prefix, file.name, overrides, yaml);
+    const unet = unetArchFromShapes(tensors, kind.prefix, file.name, overrides, yaml, true);
     const arch = { ...unet, hintChannels: hintChannelsFromShapes(tensors, kind.prefix, file.name) };
     return controlNet(file.name, arch, new CheckpointWeights(checkpoint, (n) => [kind.prefix + ldmControlNetKey(n, unet)]), [checkpoint]);
   }

@@ -33,7 +33,7 @@ export function controlNetSetGraph(name: string, arch: ControlNetArch, precision
   return { path, graph: buildControlNet(arch, precision, zeroInit, options), source };
 }
 
-export const unetShape = (unet: UnetArch): UnetShape => ({ block_channels: unet.blockChannels, layers_per_block: unet.layersPerBlock, context_dim: unet.contextDim });
+export const unetShape = (unet: UnetArch): UnetShape => ({ block_channels: unet.blockChannels, layers_per_block: unet.layersPerBlock, context_dim: unet.contextDim, heads: unet.heads });
 
 /** diffusers' OnnxStableDiffusionPipeline index, with what our folder adds under `controlnet_studio`. */
 export function pipelineIndex(studio: StudioIndex): ModelIndex & Record<string, unknown> {

@@ -123,10 +123,11 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
     let skipped = 0;
     let lastDone = performance.now();
     let lastStepMs = 0;
-    let inFlight: { report: Omit<StepReport, 'latents' | 'image' | 'ms'>; preview: Pick<StepReport, 'latents' | 'image'>; done: Promise<void> } | null = null;
+    // `done` resolves with the time the device finished the step: on WASM that is as soon as it
+    // was dispatched, on a GPU when its queue drains — not when the next step has been queued.
+    let inFlight: { report: Omit<StepReport, 'latents' | 'image' | 'ms'>; preview: Pick<StepReport, 'latents' | 'image'>; done: Promise<number> } | null = null;
     const finish = async (step: NonNullable<typeof inFlight>) => {
-      await step.done;
-      const now = performance.now();
+      const now = await step.done;
       const report = { ...step.report, ms: now - lastDone };
       [lastDone, lastStepMs] = [now, report.ms];
       steps.push(report);
@@ -143,7 +144,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
         pacer.record(performance.now() - r0, lastStepMs);
       }
       const report = { step: i + 1, total: state.timesteps.length, timestep: state.timesteps[i]!, readbacks: run.readbacks - rb0, readbackBytes: run.readbackBytes - rbBytes0 };
-      const dispatched = { report, preview, done: models.ops.sync() };
+      const dispatched = { report, preview, done: models.ops.sync().then(() => performance.now()) };
       if (inFlight) await finish(inFlight);
       inFlight = dispatched;
     }

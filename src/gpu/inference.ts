@@ -93,7 +93,9 @@ export class InferenceEngine {
     const recreatable = new Map<string, Recreatable>();
     const ops = new GraphTensorOps(
       (bytes, label) => ModelSession.create(bytes, unet.provider, label, this.readbacks).then((s) => (sessions.push(s), s)),
-      deviceWorkDone,
+      // On WASM a step's work is done when its runs return: waiting on the GPU queue (kept for the
+      // preprocessors) would only resolve after the next step's work and misreport step times.
+      unet.provider === 'webgpu' ? deviceWorkDone : () => Promise.resolve(),
     );
     const warnings: string[] = [];
     try {

@@ -12,7 +12,7 @@ import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
 import { externalDataReferences } from './external-data.ts';
 import { planMemory } from './memory-plan.ts';
-import { controlnetGraph, externalDataNames, STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo, type TaesdInfo } from './set-layout.ts';
+import { controlnetGraph, describeUnetShape, externalDataNames, sameUnetShape, STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo, type TaesdInfo } from './set-layout.ts';
 import { readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
 import { PromptCache } from '../diffusion/pipeline-prompt.ts';
 
@@ -120,10 +120,8 @@ export async function openGraphSession(g: GraphToLoad, opts: Pick<LoadOptions, '
 async function storedControlNetGraph(stored: StoredControlNet, index: ModelIndex): Promise<GraphToLoad> {
   const info = JSON.parse(decodeText(await stored.source.read(STORED_CONTROLNET_INFO))) as StoredControlNetInfo;
   const shape = index.controlnet_studio?.unet_shape;
-  if (shape && JSON.stringify(info.unet_shape) !== JSON.stringify(shape)) {
-    throw new ModelLoadError(
-      `ControlNet "${stored.name}" was converted for a UNet with widths ${info.unet_shape.block_channels.join('/')} and ${info.unet_shape.context_dim}-wide text; this set's UNet has ${shape.block_channels.join('/')} and ${shape.context_dim}. Use it with a set of the same base model family.`,
-    );
+  if (shape && !sameUnetShape(info.unet_shape, shape)) {
+    throw new ModelLoadError(`ControlNet "${stored.name}" was converted for a UNet with ${describeUnetShape(info.unet_shape)}; this set's UNet has ${describeUnetShape(shape)}. Use it with a set of the same base model family.`);
   }
   return { source: stored.source, file: 'model.onnx', label: `controlnet ${stored.name} (stored)`, role: 'controlnet', fp16: info.precision === 'fp16', dataNames: info.data_files.map((p) => p.slice(p.lastIndexOf('/') + 1)) };
 }

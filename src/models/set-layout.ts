@@ -12,12 +12,23 @@ export const controlnetGraph = (name: string) => `controlnet/${name}/model.onnx`
 export const TAESD_DECODER = 'taesd_decoder/model.onnx';
 export const TAESD_ENCODER = 'taesd_encoder/model.onnx';
 
-/** The UNet shape a ControlNet must match (its residuals are the UNet's skips). */
+/** The UNet shape a ControlNet must match (its residuals are the UNet's skips, its encoder a copy of the UNet's). */
 export interface UnetShape {
   block_channels: number[];
   layers_per_block: number;
   context_dim: number;
+  /** Attention heads per level: the weights do not say them (absent in sets and ControlNets converted before it was kept). */
+  heads?: number[];
 }
+
+/** Whether a ControlNet converted for `a` fits a UNet of shape `b`: widths, depth and text width, and heads where both say them. */
+export function sameUnetShape(a: UnetShape, b: UnetShape): boolean {
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  return same(a.block_channels, b.block_channels) && a.layers_per_block === b.layers_per_block && a.context_dim === b.context_dim && (!a.heads || !b.heads || same(a.heads, b.heads));
+}
+
+/** A UNet shape in words, for errors that name two of them. */
+export const describeUnetShape = (s: UnetShape) => `widths ${s.block_channels.join('/')}, ${s.context_dim}-wide text${s.heads ? `, ${s.heads.join('/')} attention heads` : ''}`;
 
 export interface StudioIndex {
   /** ControlNets in controlnet/<name>/. */

@@ -4,9 +4,11 @@
 // reloads the set; the studio's own state (canvas, units, gallery) is not touched.
 import { create } from 'zustand';
 import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, StoredControlNetInfo } from '../gpu/engine.ts';
-import type { UnetShape } from '../models/set-layout.ts';
+import { sameUnetShape, type UnetShape } from '../models/set-layout.ts';
 import { EngineError } from '../gpu/errors.ts';
 import { adaptToDevice } from './device-defaults.ts';
+import { chooseEngine, type ChosenEngine, type EngineChoice } from './engine-choice.ts';
+import { useStudio } from './studio-store.ts';
 import { fetchJson } from '../models/fetch-file.ts';
 import type { ModelIndex } from '../models/set-source.ts';
 
@@ -48,8 +50,12 @@ interface EngineState {
   /** Reads the default set's index (no sessions) so units can offer its ControlNets. */
   peekDefaultSet(): Promise<void>;
   restart(reason: string): void;
-  /** Loads a set; concurrent callers share the load. */
+  /** Loads a set (on the engine the person's choice and the device give); concurrent callers share the load. */
   loadSet(request: SetLoad): Promise<LoadedSetInfo>;
+  /** Which engine runs the models now, and why. */
+  engineInUse(): ChosenEngine;
+  /** The person picks the engine: kept in the settings, and a loaded set is loaded again on it. */
+  pickEngine(choice: EngineChoice): Promise<void>;
   /** The loaded set (loading the default one if none was chosen); throws with the load's error. */
   ensureSet(): Promise<LoadedSetInfo>;
 }
@@ -65,7 +71,7 @@ const notStarted = new Proxy({} as Engine, {
 /** A set's own ControlNets, then every stored one whose UNet shape matches (or all, when the set does not say its shape). */
 function pickable(own: string[] | null, shape: UnetShape | null, stored: StoredControlNetInfo[]): string[] | null {
   if (own === null) return null;
-  const fits = stored.filter((c) => !shape || JSON.stringify(c.unet_shape) === JSON.stringify(shape)).map((c) => c.name);
+  const fits = stored.filter((c) => !shape || sameUnetShape(c.unet_shape, shape)).map((c) => c.name);
   return [...own, ...fits.filter((n) => !own.includes(n))];
 }
 
@@ -112,16 +118,25 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       const request = get().set?.request;
       if (request) void get().loadSet(request).catch(() => {});
     },
+    engineInUse: () => chooseEngine(get().device, useStudio.getState().settings.engine),
+    async pickEngine(choice) {
+      useStudio.getState().setSettings({ engine: choice });
+      const request = get().set?.request;
+      if (request) await get().loadSet(request).catch(() => {});
+    },
     loadSet(request) {
       set({ set: { request, state: 'loading', info: null, progress: null, error: null } });
-      const job = get()
-        .engine.loadModelSet(request.options, {
-          onProgress: (p) => {
-            const current = get().set;
-            if (current?.request === request) set({ set: { ...current, progress: { file: p.file ?? p.stage, done: p.done, total: p.total } } });
-          },
-        })
-        .then(
+      const onProgress = (p: { file?: string; stage: string; done: number; total: number }) => {
+        const current = get().set;
+        if (current?.request === request) set({ set: { ...current, progress: { file: p.file ?? p.stage, done: p.done, total: p.total } } });
+      };
+      const job = (async () => {
+        // The engine is chosen from the device, so the device is asked first.
+        if (!get().device) await get().refreshDevice();
+        // A request that names its provider keeps it; otherwise the person's choice and the device decide.
+        const options = { ...request.options, provider: request.options.provider ?? get().engineInUse().provider };
+        return get().engine.loadModelSet(options, { onProgress });
+      })().then(
           (info) => {
             if (get().set?.request === request) {
               set({ set: { request, state: 'loaded', info, progress: null, error: null } });

@@ -33,7 +33,8 @@ export class LiveProblem extends InputProblem {
     super(message);
   }
 }
-import type { RunProgress, StepSpeed } from './run-slice.ts';
+import type { RunProgress } from './run-slice.ts';
+import { probeSpeed, runEstimate, slowEngine } from './run-estimate.ts';
 
 const pngBlob = (image: RgbaImage, text: Record<string, string> = {}) => new Blob([encodePngWithText(image, text) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 
@@ -108,14 +109,17 @@ async function loadedSet(images: number) {
   }
 }
 
-/** Time per step at this size from what was measured here, when a run is expected to take over a minute. */
-export function runEstimate(settings: Settings, speed: StepSpeed | null): string | null {
-  if (!speed) return null;
-  const stepMs = speed.msPerPixelStep * settings.width * settings.height;
-  const totalMs = stepMs * settings.steps * settings.batchCount;
-  if (totalMs < 60_000) return null;
-  const minutes = totalMs / 60_000;
-  return `This run will take about ${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min: ${(stepMs / 1000).toFixed(1)} s per step, from ${(speed.stepMs / 1000).toFixed(1)} s measured at ${speed.width}×${speed.height} on this device.`;
+/** Says how long the run will take when that is over a minute (probing the speed first on a slow engine). */
+async function sayEstimate(signal: AbortSignal): Promise<void> {
+  const engines = useEngineStore.getState();
+  const software = engines.device?.gpu?.software ?? false;
+  if (!useStudio.getState().speed && slowEngine(engines.engineInUse(), software)) {
+    useStudio.getState().setRun({ progress: { phase: 'compiling', detail: 'Measuring this device’s speed (two steps)', image: 1, images: 1, step: 0, steps: 0, stepMs: null, etaMs: null } });
+    useStudio.getState().setRun({ speed: await probeSpeed(engines.engine, useStudio.getState().settings, signal) });
+  }
+  const studio = useStudio.getState();
+  const estimate = runEstimate(studio.settings, studio.speed);
+  if (estimate) studio.setRun({ runMessage: { kind: 'info', text: estimate } });
 }
 
 export interface RunOptions {
@@ -137,9 +141,8 @@ function runSettings(settings: Settings, live: boolean, capabilities: Parameters
 
 export async function runGeneration({ signal, live = false, onImage }: RunOptions): Promise<number> {
   const studio = useStudio.getState();
-  const estimate = live ? null : runEstimate(studio.settings, studio.speed);
-  if (estimate) studio.setRun({ runMessage: { kind: 'info', text: estimate } });
   const info = await loadedSet(live ? 1 : studio.settings.batchCount);
+  if (!live) await sayEstimate(signal);
   const { settings, loras: liveLoras, fastDecode } = runSettings(studio.settings, live, info.capabilities);
   const loras = generationLoras(settings.prompt, settings.loras, useModelSets.getState().stored.loras);
   const engine = useEngineStore.getState().engine;

@@ -43,6 +43,9 @@ export interface ImportForm {
   bakeLoras?: LoraRequest[];
 }
 
+/** A ControlNet imported now is for the loaded set: its UNet layout (heads included) tells what the ControlNet's weights do not. */
+const withPairedSet = (form: ImportForm): ImportForm => ({ ...form, overrides: { ...form.overrides, paired: useEngineStore.getState().unetShape } });
+
 interface ModelSetsState {
   /** Per added set (by id): its files' status and the job running on it. */
   entries: Record<string, JobState & { status: SetStatus | null }>;
@@ -165,8 +168,8 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
         useEngineStore.getState().setStoredControlNets(stored.controlnets);
       }
     },
-    importFiles: (files, form) => importJob('Converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'files', files }, ...form }, { signal, onProgress })),
-    importRepo: (repo, form, files) => importJob('Downloading and converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'hub', repo: repo.trim(), files }, ...form }, { signal, onProgress })),
+    importFiles: (files, form) => importJob('Converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'files', files }, ...withPairedSet(form) }, { signal, onProgress })),
+    importRepo: (repo, form, files) => importJob('Downloading and converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'hub', repo: repo.trim(), files }, ...withPairedSet(form) }, { signal, onProgress })),
     cancelImport: () => aborts.get(IMPORT)?.abort(),
     async loadConverted(id, label) {
       set({ importJob: { ...idle, busy: 'Loading', notices: [] } });

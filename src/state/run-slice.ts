@@ -29,6 +29,8 @@ export interface StepSpeed {
   stepMs: number;
   width: number;
   height: number;
+  /** Measured by a short probe before the first run, not by a run of the person's. */
+  probe?: boolean;
 }
 
 export interface ControlPreview {

@@ -3,6 +3,7 @@ import type { SchedulerName } from '../diffusion/schedulers/index.ts';
 import type { Unit } from './units.ts';
 import { DEFAULT_LIVE, type LiveSettings } from './live-recipe.ts';
 import type { ResizeMode } from '../preprocess/image-ops.ts';
+import type { EngineChoice } from './engine-choice.ts';
 import { DEFAULT_INPAINT, type InpaintOptions } from '../preprocess/inpaint-image.ts';
 
 /** img2img and inpainting: the canvas a generation starts from, and A1111's options for it. */
@@ -42,6 +43,8 @@ export interface Settings {
   loras: Record<string, LoraChoice>;
   /** img2img / inpainting from a canvas. */
   input: InputSettings;
+  /** Which engine runs the models: Auto (WASM on a software GPU, else WebGPU), or the person's pick. */
+  engine: EngineChoice;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -59,6 +62,7 @@ export const DEFAULT_SETTINGS: Settings = {
   live: DEFAULT_LIVE,
   loras: {},
   input: DEFAULT_INPUT,
+  engine: 'auto',
 };
 
 export const SIZE_STEP = 64;

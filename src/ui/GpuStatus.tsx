@@ -1,8 +1,12 @@
-// Shows which WebGPU adapter the engine got, or that it runs on WASM, plus a self-test
+// Shows which WebGPU adapter the engine got, which engine runs the models and why (with the
+// person's pick), plus a self-test
 // that runs the tiny UNet on both back ends and compares them.
 import { useState } from 'react';
 import { TINY_SET_URL, useEngineStore } from '../state/engine-store.ts';
 import type { SelfTestReport } from '../gpu/engine.ts';
+import { ENGINE_CHOICE_LABELS, ENGINE_LABELS } from '../state/engine-choice.ts';
+import { useStudio } from '../state/studio-store.ts';
+import { LabelledSelect } from './LabelledSelect.tsx';
 
 export function GpuStatus() {
   const { device, status, message, engine, restart } = useEngineStore();
@@ -37,6 +41,7 @@ export function GpuStatus() {
           No WebGPU adapter in this browser. The studio will run on the CPU (WASM), which is much slower. Chrome or Edge 113+ has WebGPU.
         </p>
       )}
+      {device && <EnginePick />}
       {message && <p role="alert">{message}</p>}
       {status === 'crashed' && <button onClick={() => restart('Restarted by hand.')}>Restart engine</button>}
       <button onClick={runSelfTest} disabled={running || status !== 'ready'}>
@@ -45,6 +50,19 @@ export function GpuStatus() {
       {testError && <p role="alert">Self-test failed: {testError}</p>}
       {report && <SelfTestResult report={report} onClose={() => setReport(null)} />}
     </section>
+  );
+}
+
+/** Which engine runs the models and why, and the person's pick (Auto, WebGPU, CPU). */
+function EnginePick() {
+  const choice = useStudio((s) => s.settings.engine);
+  const inUse = useEngineStore((s) => s.engineInUse)();
+  const pickEngine = useEngineStore((s) => s.pickEngine);
+  return (
+    <p data-testid="engine">
+      Engine: <strong>{ENGINE_LABELS[inUse.provider]}</strong>, as {inUse.reason}.{' '}
+      <LabelledSelect label="Engine" value={choice} options={ENGINE_CHOICE_LABELS} onChange={(c) => void pickEngine(c)} />
+    </p>
   );
 }
 
