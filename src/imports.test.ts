@@ -1,12 +1,14 @@
 // The floor plan (DESIGN.md §7): imports point down, ui → state → canvas/gpu → convert →
-// models/preprocess/image → diffusion, the CLI reuses the floors below gpu, and no two
-// modules import each other, directly or around a loop. Each folder's CONTEXT.md says the
-// same in words; this test keeps both true.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// models/preprocess/image → diffusion, the CLI reuses the floors below gpu, the scripts and the
+// browser tests use what runs without the UI, no two modules import each other, directly or
+// around a loop, and the big packages stay in their rooms: onnxruntime-web in the gpu backend,
+// React and Konva in the UI. Each folder's CONTEXT.md says the same in words; this test keeps both true.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname);
+const ROOT = resolve(SRC, '..');
 
 /** What each folder may import besides itself. Tests may also use src/test and the CLI's Node runtime. */
 export const MAY_IMPORT: Record<string, string[]> = {
@@ -21,7 +23,18 @@ export const MAY_IMPORT: Record<string, string[]> = {
   state: ['gpu', 'canvas', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
   ui: ['state', 'canvas', 'gpu', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
   test: ['scripts', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  scripts: ['test', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  e2e: ['scripts', 'test', 'canvas', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
 };
+
+/** Packages only some files may import (subpaths included): the engine's runtime, and the UI's libraries. */
+const PACKAGE_ROOMS: [RegExp, (rel: string) => boolean, string][] = [
+  [/^onnxruntime-web(\/|$)/, (rel) => rel === 'gpu/backend.ts' || rel === 'gpu/captured-io.ts', 'gpu/backend.ts and gpu/captured-io.ts'],
+  [/^(react|react-dom|react-konva|konva)(\/|$)/, (rel) => rel.startsWith('ui/') || rel === 'main.tsx', 'src/ui (and main.tsx, the entry)'],
+];
+
+/** Where a folder's CONTEXT.md is: src/<folder>/, or the top-level scripts/ and e2e/. */
+const contextOf = (folder: string) => (folder === 'scripts' || folder === 'e2e' ? join(ROOT, folder, 'CONTEXT.md') : join(SRC, folder, 'CONTEXT.md'));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -45,19 +58,34 @@ const folderOf = (file: string) => {
  * are checked over the imports that load code.
  */
 function importsOf(file: string, valuesOnly = false): string[] {
+  return specifiers(file, valuesOnly)
+    .filter((s) => s.startsWith('.') && !s.includes('?'))
+    .map((s) => withExtension(resolve(dirname(file), s)));
+}
+
+/** Every module a file names, in either quote style: relative paths and packages. */
+function specifiers(file: string, valuesOnly = false): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(import type\s[^;]*?from\s+|from\s+|import\s*\(\s*|import\s+)'(\.{1,2}\/[^']+)'/g)]
+  return [...text.matchAll(/(import type\s[^;]*?from\s+|export\s[^;]*?from\s+|from\s+|import\s*\(\s*|import\s+)(['"])([^'"\n]+)\2/g)]
     .filter((m) => !valuesOnly || !(m[1]!.startsWith('import type') || m[1]!.startsWith('import(')))
-    .map((m) => m[2]!);
-  return specs.filter((s) => !s.includes('?')).map((s) => resolve(dirname(file), s));
+    .map((m) => m[3]!);
+}
+
+/** An extensionless import resolves as the bundler resolves it: .ts, .tsx, then a folder's index. */
+function withExtension(path: string): string {
+  if (/\.(tsx?|m?js|json|wgsl|css)$/.test(path)) return path;
+  for (const candidate of [`${path}.ts`, `${path}.tsx`, join(path, 'index.ts')]) if (existsSync(candidate)) return candidate;
+  return path;
 }
 
 const production = sourceFiles(SRC).filter((f) => !isTest(f) && f !== join(SRC, 'main.tsx'));
+/** The project's Node scripts and browser tests: held to their own rule, tests included. */
+const outside = [...sourceFiles(join(ROOT, 'scripts')), ...sourceFiles(join(ROOT, 'e2e'))];
 
 describe('imports', () => {
-  it('point down the floor plan, in every production file', () => {
+  it('point down the floor plan, in every production file, script and browser test', () => {
     const upward: string[] = [];
-    for (const file of production) {
+    for (const file of [...production, ...outside]) {
       const from = folderOf(file);
       const allowed = MAY_IMPORT[from];
       if (!allowed) {
@@ -70,6 +98,16 @@ describe('imports', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('keep onnxruntime-web in the gpu backend and React and Konva in the UI', () => {
+    const misplaced: string[] = [];
+    for (const file of sourceFiles(SRC).filter((f) => !isTest(f))) {
+      const rel = relative(SRC, file);
+      for (const spec of specifiers(file))
+        for (const [pkg, allowed, where] of PACKAGE_ROOMS) if (pkg.test(spec) && !allowed(rel)) misplaced.push(`${rel} imports ${spec} (only ${where} may)`);
+    }
+    expect(misplaced).toEqual([]);
   });
 
   it('form no loops between modules', () => {
@@ -90,7 +128,7 @@ describe('imports', () => {
 
   it('are listed in each folder’s CONTEXT.md, in the same words as the rule', () => {
     for (const [folder, allowed] of Object.entries(MAY_IMPORT)) {
-      const context = readFileSync(join(SRC, folder, 'CONTEXT.md'), 'utf8');
+      const context = readFileSync(contextOf(folder), 'utf8');
       const line = context.split('\n').find((l) => l.startsWith('May import:'));
       expect(line, `${folder}/CONTEXT.md has a "May import:" line`).toBeDefined();
       const named = [...line!.matchAll(/`(?:src\/(\w+)|(scripts)\/)/g)].map((m) => m[1] ?? m[2]!);

@@ -19,7 +19,7 @@ import { SD15_RESIDUAL_DOWNSCALE } from './residuals.ts';
 import { createScheduler, type SchedulerName } from './schedulers/index.ts';
 import type { Scheduler } from './schedulers/types.ts';
 import type { DeviceTensor, Feed, ResidualSource, Session, TensorOps } from './session.ts';
-import type { TensorData, TensorType } from './tensor.ts';
+import type { TensorType } from './tensor.ts';
 
 export interface PipelineModels {
   tokenizer: ClipTokenizer;

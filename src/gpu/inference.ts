@@ -3,9 +3,9 @@
 // them. The device and storage are borrowed, not owned.
 import { checkControlNet } from '../diffusion/contract.ts';
 import { stepPreview } from '../diffusion/latent-preview.ts';
-import { hintBatch, type PipelineModels } from '../diffusion/pipeline.ts';
+import type { PipelineModels } from '../diffusion/pipeline.ts';
 import { generateFromInput } from '../preprocess/img2img.ts';
-import type { DeviceTensor, Session } from '../diffusion/session.ts';
+import type { Session } from '../diffusion/session.ts';
 import { loadModelSet, openControlNet, openGraphSession, type LoadedModelSet, type SessionSpec } from '../models/load-set.ts';
 import { LoadedLoras, swapPart, type LoraChangeStats } from '../convert/lora/lora-at-load.ts';
 import { LoraMerger } from '../convert/lora/lora-merge.ts';
@@ -13,7 +13,6 @@ import { GraphTensorOps } from '../models/op-graphs.ts';
 import { unetFp16File, unetFp32File, type ModelIndex } from '../models/set-layout.ts';
 import { readModelIndex, sourceKey } from '../models/set-source.ts';
 import { chooseUnetVariant } from '../models/unet-variant.ts';
-import { runPreprocess } from '../preprocess/run.ts';
 import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { CaptureCache, type Recreatable } from './capture-cache.ts';
 import { deviceWorkDone, ModelSession, onSessionRelease, type ExecutionProvider, type ReadbackCounter } from './backend.ts';

@@ -11,7 +11,6 @@ import type { AppliedLora } from '../convert/lora/lora-targets.ts';
 import { readStoreText } from '../models/download/file-store.ts';
 import { STORED_TAESD_INFO, type StoredLoraInfo, type TaesdInfo } from '../models/set-layout.ts';
 import { checkStorage, DownloadQueue, fileStatuses, isCached, verifyFiles } from '../models/download/downloader.ts';
-import type { FileStore } from '../models/download/file-store.ts';
 import { opfsStore } from '../models/download/opfs-store.ts';
 import { urlSource } from '../models/fetch-file.ts';
 import type { StoredControlNet } from '../models/load-set.ts';

@@ -1,6 +1,6 @@
 // Loading model sets in Node: a set whose UNet has no residual inputs still does txt2img
 // and img2img, reports ControlNet as unavailable, and explains itself when given units.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

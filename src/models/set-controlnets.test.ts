@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as generateCli, readPng } from '../cli/generate.ts';
-import { folderSource } from '../cli/fs-source.ts';
 import { nodeOps, nodeSession } from '../cli/node-runtime.ts';
 import { startModelServer, type ModelServer } from '../test/model-server.ts';
 import { urlSource } from './fetch-file.ts';

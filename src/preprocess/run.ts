@@ -97,7 +97,6 @@ export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv):
   const fit = req.fit;
   const source = prepared.image;
   const image = fit ? resizeToResolution(source, fit.pixelPerfect ? pixelPerfectResolution(source, fit, fit.resizeMode) : (fit.resolution ?? 512)) : source;
-  const { width, height } = image;
   const fitted = (r: PreprocessResult): PreprocessResult => (fit && !r.fitted ? { ...r, map: fitToSize(r.map, fit.width, fit.height, fit.resizeMode, BINARY_MAPS.has(req.kind)) } : r);
   return fitted(await runOnImage(req, image, env, useGpu, done, notice));
 }
