@@ -1,6 +1,11 @@
 // The inference engine in Chromium on WebGPU (SwiftShader) with the tiny set: the real
 // worker, onnxruntime-web and the pipeline, called through the Engine interface.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { main as generateCli } from '../src/cli/generate.ts';
+import { decodePngImage, encodePngWithText } from '../src/image/png.ts';
 import { expect, test } from './support/shared-page.ts';
 
 const SET = '/models/tiny-sd15';
@@ -116,6 +121,30 @@ test.describe('engine on WebGPU', () => {
     expect(maxDiff(first.r.pixels, canny.pixels)).toBe(0);
     expect(maxDiff(again.r.pixels, canny.pixels)).toBe(0);
     expect(maxDiff(unetOnly.r.pixels, plain.pixels)).toBe(0);
+  });
+
+  test('inpainting on WebGPU (the mask blend and the inpaint ControlNet’s −1 hint run as device graphs) gives the CLI’s image within 2/255, every pixel outside the blurred mask the input’s', async () => {
+    const result = await page.evaluate(async () => {
+      const image = { data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 29) % 253)), width: 64, height: 64 };
+      const mask = { data: new Uint8Array(64 * 64).map((_, p) => (p % 64 >= 40 ? 255 : 0)), width: 64, height: 64 };
+      const r = await globalThis.controlnetStudio.engine.generate({
+        prompt: 'a photo of a cat', negativePrompt: '', steps: 2, cfgScale: 7, seed: 9, width: 64, height: 64, sampler: 'euler-a',
+        units: [{ model: 'inpaint', image, weight: 1, start: 0, end: 1, mode: 'balanced' as const, fromInput: true }],
+        input: { image, strength: 1, resizeMode: 'just-resize' as const, mask, inpaint: { maskBlur: 2, content: 'original' as const, area: 'whole' as const, padding: 0 } },
+      });
+      return { pixels: Array.from(r.image.data), input: Array.from(image.data), mask: Array.from(mask.data) };
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'engine-inpaint-'));
+    const [init, mask, out] = [join(dir, 'init.png'), join(dir, 'mask.png'), join(dir, 'out.png')];
+    writeFileSync(init, encodePngWithText({ data: Uint8ClampedArray.from(result.input), width: 64, height: 64 }, {}));
+    writeFileSync(mask, encodePngWithText({ data: Uint8ClampedArray.from(result.mask.flatMap((v) => [v, v, v, 255])), width: 64, height: 64 }, {}));
+    await generateCli(['--models', resolve(import.meta.dirname, '../public/models/tiny-sd15'), '--prompt', 'a photo of a cat', '--init', init, '--mask', mask, '--mask-blur', '2', '--strength', '1', '--control', `inpaint=${init}`, '--preprocess', 'inpaint_only', '--steps', '2', '--cfg', '7', '--seed', '9', '--width', '64', '--height', '64', '--sampler', 'euler-a', '--out', out]);
+    const cli = decodePngImage(new Uint8Array(readFileSync(out)));
+    const diff = maxDiff(result.pixels, Array.from(cli.data));
+    console.log(`inpainting, WebGPU vs the CLI: max difference ${diff}/255`);
+    expect(diff).toBeLessThanOrEqual(2);
+    // Blur 2 reaches 5 px: left of x = 35 the input is kept exactly.
+    for (let p = 0; p < 64 * 64; p++) if (p % 64 < 35) for (let c = 0; c < 3; c++) expect(result.pixels[p * 4 + c]).toBe(result.input[p * 4 + c]);
   });
 
   test('WebGPU and WASM agree on the same generation', async () => {

@@ -13,7 +13,7 @@ import { writeGraphs, type SetGraph } from '../../src/convert/write-set.ts';
 import { TAESD_DECODER, TAESD_ENCODER, UNET_FP16_VARIANT } from '../../src/models/set-layout.ts';
 import { buildTaesdDecoder, buildTaesdEncoder } from '../../src/convert/taesd.ts';
 import { mergesText, trainTokenizer } from './tokenizer.ts';
-import { buildDepthModel, buildPoseModel, buildSegModel } from './preprocessor-models.ts';
+import { buildDepthModel, buildPoseModel, buildSegModel } from './stand-in-preprocessors.ts';
 
 export const TINY_OUT = 'public/models/tiny-sd15';
 export const FULLSIZE_OUT = '.models/fullsize-sd15';

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { httpBytes, type ByteSource } from '../convert/byte-source.ts';
-import { addControlNetsToSet, convertPipeline, type NamedControlNet } from '../convert/convert.ts';
+import { addControlNetsToSet, convertPipeline, type NamedControlNet } from '../convert/convert-set.ts';
 import { CheckpointError } from '../convert/errors.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import { openCheckpoint, type CheckpointInput } from '../convert/open-checkpoint.ts';

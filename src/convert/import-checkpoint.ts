@@ -6,7 +6,7 @@ import { DownloadQueue, type RemoteFile } from '../models/download/downloader.ts
 import { readStoreText, type FileStore } from '../models/download/file-store.ts';
 import { STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TAESD_DECODER, TAESD_ENCODER, type ModelIndex, type StoredControlNetInfo, type StoredLoraInfo } from '../models/set-layout.ts';
 import { blobBytes, type ByteSource } from './byte-source.ts';
-import { convertPipeline, convertStoredControlNet, type ConvertResult } from './convert.ts';
+import { convertPipeline, convertStoredControlNet, type ConvertResult } from './convert-set.ts';
 import { CheckpointError } from './errors.ts';
 import { CancelledError } from '../diffusion/errors.ts';
 import { hubFiles, knownRepoFiles, repoSlug } from './hub.ts';

@@ -43,7 +43,7 @@ const STORAGE_TYPES: Record<string, StoredDtype> = {
 
 const TORCH_DTYPES = ['float16', 'bfloat16', 'float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool', 'half', 'float', 'double', 'long'];
 
-/** Globals that rebuild data. Each is applied by `call` below; everything else is refused. */
+/** Globals that rebuild data. Each is rebuilt by `rebuild` below; everything else is refused. */
 export const DATA_GLOBALS = new Set([
   'collections.OrderedDict',
   'builtins.set',
@@ -76,8 +76,8 @@ const ints = (v: PickleValue, fail: (why: string) => never): number[] => {
   return v as number[];
 };
 
-/** Applies an allowed global to its arguments. */
-export function call(fn: PickleValue, args: PickleValue, fail: (why: string) => never): PickleValue {
+/** Rebuilds the data an allowed global stands for from its arguments (nothing is called). */
+export function rebuild(fn: PickleValue, args: PickleValue, fail: (why: string) => never): PickleValue {
   if (typeof fn !== 'object' || fn === null || (fn as DataGlobal).kind !== 'global') return fail('a call of something that is not a known function');
   if (!Array.isArray(args)) return fail('call arguments that are not a tuple');
   const name = (fn as DataGlobal).name;

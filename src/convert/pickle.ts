@@ -4,7 +4,7 @@
 // in pickle-globals.ts, and any other name — os.system, eval, a class to instantiate — stops the read with
 // an error that says so. Nothing from the file is ever executed.
 import { CheckpointError } from './errors.ts';
-import { call, DATA_GLOBALS, persistent, type DataGlobal, type PickleValue, type TensorRef } from './pickle-globals.ts';
+import { DATA_GLOBALS, rebuild, persistent, type DataGlobal, type PickleValue, type TensorRef } from './pickle-globals.ts';
 
 export type { PickleValue, StorageRef, TensorRef } from './pickle-globals.ts';
 
@@ -280,14 +280,14 @@ export function readPickle(bytes: Uint8Array, file: string): PickleValue {
         // REDUCE: callable(*args)
         const args = pop();
         const fn = pop();
-        stack.push(call(fn, args, fail));
+        stack.push(rebuild(fn, args, fail));
         break;
       }
       case 0x81: {
         // NEWOBJ: cls.__new__(cls, *args)
         const args = pop();
         const cls = pop();
-        stack.push(call(cls, args, fail));
+        stack.push(rebuild(cls, args, fail));
         break;
       }
       case 0x62: {

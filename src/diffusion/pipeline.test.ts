@@ -6,6 +6,7 @@ import { nodeOps, nodeSession } from '../cli/node-runtime.ts';
 import { loadModelSet } from '../models/load-set.ts';
 import { generate, type GenerateParams, type PipelineModels } from './pipeline.ts';
 import type { ControlUnit, RgbaImage } from './control-units.ts';
+import type { Feed } from './session.ts';
 
 let models: PipelineModels;
 let setModels: PipelineModels;
@@ -33,6 +34,36 @@ const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
   units: [],
   ...extra,
 });
+/** Runs `p` with the UNet's float inputs recorded (downloaded) at every step. */
+async function recordUnetFeeds(p: GenerateParams): Promise<Map<string, Float32Array>[]> {
+  const seen: Map<string, Float32Array>[] = [];
+  const unet = models.unet.session;
+  const recording = {
+    ...unet,
+    label: unet.label,
+    inputs: unet.inputs,
+    outputs: unet.outputs,
+    async run(feeds: Record<string, Feed>) {
+      const step = new Map<string, Float32Array>();
+      for (const [name, feed] of Object.entries(feeds)) {
+        const data = 'download' in feed ? await feed.download() : feed;
+        if (data.type === 'float32') step.set(name, Float32Array.from(data.data as Float32Array));
+      }
+      seen.push(step);
+      return unet.run(feeds);
+    },
+  };
+  await generate({ ...models, unet: { ...models.unet, session: recording } }, p);
+  return seen;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string) {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1e-5 + 1e-4 * Math.abs(expected[i]!)));
+  expect(worst, what).toBeLessThanOrEqual(1);
+}
+
 const diff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
 beforeAll(async () => {
@@ -98,14 +129,21 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     expect(diff(both.image, canny.image)).toBeGreaterThan(10);
   });
 
-  it('applies the control modes: without CFG "ControlNet is more important" is balanced; with CFG it and prompt-first each change the image', async () => {
+  it('applies the control modes, worked by hand on the UNet’s residual inputs at the first step', async () => {
     const noCfg = (mode: 'balanced' | 'controlnet') => generate(models, params({ cfgScale: 1, units: [unit('canny', { mode })] }));
     expect(diff((await noCfg('balanced')).image, (await noCfg('controlnet')).image)).toBe(0);
-    const [balanced, prompt, cn] = await Promise.all(
-      (['balanced', 'prompt', 'controlnet'] as const).map((mode) => generate(models, params({ units: [unit('canny', { mode })] }))),
-    );
-    expect(diff(balanced!.image, prompt!.image)).toBeGreaterThan(0);
-    expect(diff(balanced!.image, cn!.image)).toBeGreaterThan(0);
+    const firstFeeds = async (mode: 'balanced' | 'prompt' | 'controlnet') => (await recordUnetFeeds(params({ steps: 1, units: [unit('canny', { mode })] })))[0]!;
+    const [balanced, prompt, cn] = [await firstFeeds('balanced'), await firstFeeds('prompt'), await firstFeeds('controlnet')];
+    const residuals = models.unet.contract.residuals!;
+    residuals.forEach((name, k) => {
+      const b = balanced.get(name)!;
+      // "My prompt is more important": residual k × 0.825^(12 − k), as A1111 scales it.
+      expectClose(prompt.get(name)!, b.map((v) => v * 0.825 ** (12 - k)), `${name} (prompt)`);
+      // "ControlNet is more important" with CFG: the ControlNet sees the conditional half only; the unconditional half gets nothing.
+      const half = b.length / 2;
+      expectClose(cn.get(name)!.subarray(0, half), new Float32Array(half), `${name} (controlnet, uncond)`);
+      expectClose(cn.get(name)!.subarray(half), b.subarray(half), `${name} (controlnet, cond)`);
+    });
   });
 
   it('reads nothing back inside the loop with the preview off, only the final image; with it on (no TAESD), at most the latents per step', async () => {
@@ -144,15 +182,25 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     await expect(generate(models, params({ width: 100 }))).rejects.toThrow(/multiples of 64/);
   });
 
-  it("weights prompts A1111's way: weight 1 is no brackets; a long prompt is chunked; emphasis and BREAK change the image", async () => {
-    const plain = await generate(models, params());
-    expect(diff((await generate(models, params({ prompt: 'a photo of a (cat:1)' }))).image, plain.image)).toBe(0);
-    expect(diff((await generate(models, params({ prompt: 'a photo of a (cat:1.5)' }))).image, plain.image)).toBeGreaterThan(0);
-    expect(diff((await generate(models, params({ prompt: 'a photo BREAK of a cat' }))).image, plain.image)).toBeGreaterThan(0);
-    // 80 tokens: the words past 75 are not cut off (a second chunk), so they change the image.
-    const long = Array.from({ length: 75 }, () => 'cat').join(' ');
-    const cut = await generate(models, params({ prompt: long }));
-    expect(diff((await generate(models, params({ prompt: `${long} on a red chair` }))).image, cut.image)).toBeGreaterThan(0);
+  it("weights prompts A1111's way, worked by hand on the text embeddings: (cat:1.5) scales cat's rows by 1.5, then restores the mean; weight 1 is no brackets; BREAK and a long prompt make chunks", async () => {
+    const context = async (prompt: string) => (await recordUnetFeeds(params({ prompt, steps: 1 })))[0]!.get(models.unet.contract.context)!;
+    const plain = await context('a photo of a cat');
+    expect(Array.from(await context('a photo of a (cat:1)'))).toEqual(Array.from(plain));
+    const weighted = await context('a photo of a (cat:1.5)');
+    // The conditional half (the unconditional one is the negative prompt's); rows are tokens, BOS first.
+    const width = plain.length / 2 / 77;
+    const cond = plain.subarray(plain.length / 2);
+    // "cat" is the prompt's last word: its tokens are the last ones before the end token (row 0 is the start token).
+    const tokens = (text: string) => models.tokenizer.tokenize(text).length;
+    const catRows = new Set(Array.from({ length: tokens('cat') }, (_, k) => tokens('a photo of a cat') - k));
+    const scaled = cond.map((v, i) => (catRows.has(Math.floor(i / width)) ? v * 1.5 : v));
+    const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    const expected = scaled.map((v) => v * (mean(cond) / mean(scaled)));
+    expectClose(weighted.subarray(weighted.length / 2), expected, 'weighted context');
+    expectClose(weighted.subarray(0, weighted.length / 2), plain.subarray(0, plain.length / 2), 'negative prompt untouched');
+    // BREAK starts a second 77-token chunk; so do tokens past 75.
+    expect((await context('a photo BREAK of a cat')).length).toBe(2 * 2 * 77 * width);
+    expect((await context(Array.from({ length: 80 }, () => 'cat').join(' '))).length).toBe(2 * 2 * 77 * width);
   });
 
   it('stops within one step when cancelled', async () => {

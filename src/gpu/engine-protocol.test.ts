@@ -1,4 +1,4 @@
-// EngineClient and EngineHost talking over an in-memory Worker: calls, progress,
+// EngineClient and WorkerMessages talking over an in-memory Worker: calls, progress,
 // cancellation, typed errors, and a crashed worker. The engine behind the host is a
 // small test engine; what is under test is the boundary itself.
 import { describe, expect, it } from 'vitest';

@@ -1,8 +1,8 @@
-// Entry point of the inference worker: one EngineHost around the one WorkerEngine.
-import { EngineHost } from './engine-host.ts';
+// Entry point of the inference worker: one WorkerMessages around the one WorkerEngine.
+import { WorkerMessages } from './worker-messages.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { WorkerEngine } from './worker-engine.ts';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
-const host = new EngineHost(new WorkerEngine((event) => post({ kind: 'event', event })), post);
+const host = new WorkerMessages(new WorkerEngine((event) => post({ kind: 'event', event })), post);
 self.onmessage = (ev: MessageEvent<ToWorker>) => void host.handle(ev.data);

@@ -24,7 +24,7 @@ import type {
   StoredModels,
   VerifyResult,
 } from './engine.ts';
-import { InferenceEngine } from './inference.ts';
+import { ModelRunner } from './model-runner.ts';
 import { PreprocessorModelCache } from './preprocessor-cache.ts';
 import { OrtQueue } from './ort-queue.ts';
 import { runSelfTest } from './self-test.ts';
@@ -44,7 +44,7 @@ export class WorkerEngine implements Engine {
   });
   private readonly storage = new ModelStorage(() => this.bakeMerger);
   private readonly preprocessorModels = new PreprocessorModelCache(this.readbacks);
-  private readonly inference = new InferenceEngine(() => this.ensureGpu(), this.readbacks, this.storage);
+  private readonly inference = new ModelRunner(() => this.ensureGpu(), this.readbacks, this.storage);
   /** Session work, one job at a time (see ort-queue.ts). */
   private readonly ort = new OrtQueue();
 

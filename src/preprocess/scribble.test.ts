@@ -15,12 +15,14 @@ describe('scribble maps', () => {
   it("turns an uploaded drawing's dark pixels (< 127) into white lines, like ControlNet's scribble app", () => {
     const bag = image('bag_scribble.png');
     const map = scribbleFromDrawing(bag);
-    let expected = 0;
-    for (let p = 0; p < bag.data.length; p += 4) if (Math.min(bag.data[p]!, bag.data[p + 1]!, bag.data[p + 2]!) < 127) expected++;
-    expect(lit(map)).toBe(expected);
-    // The drawing is dark lines on white: lines are a minority of pixels.
-    expect(expected / (bag.width * bag.height)).toBeLessThan(0.4);
-    expect(expected).toBeGreaterThan(1000);
+    // Pixel for pixel: white exactly where the drawing is dark in every channel's minimum, black elsewhere.
+    let wrong = 0;
+    for (let p = 0; p < bag.data.length; p += 4) {
+      const line = Math.min(bag.data[p]!, bag.data[p + 1]!, bag.data[p + 2]!) < 127;
+      if (map.data[p] !== (line ? 255 : 0) || map.data[p + 1] !== map.data[p] || map.data[p + 2] !== map.data[p]) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(lit(map)).toBeGreaterThan(1000);
   });
 
   it('finds XDoG lines on a photo and thickens them into scribble strokes', () => {

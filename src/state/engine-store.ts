@@ -3,7 +3,7 @@
 // message the user should see about it. A dead worker or a lost device restarts the engine and
 // reloads the set; the studio's own state (canvas, units, gallery) is not touched.
 import { create } from 'zustand';
-import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, StoredControlNetInfo } from '../gpu/engine.ts';
+import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, SelfTestReport, StoredControlNetInfo } from '../gpu/engine.ts';
 import { sameUnetShape, type UnetShape } from '../models/set-layout.ts';
 import { EngineError } from '../gpu/errors.ts';
 import { adaptToDevice } from './device-defaults.ts';
@@ -56,6 +56,10 @@ interface EngineState {
   engineInUse(): ChosenEngine;
   /** The person picks the engine: kept in the settings, and a loaded set is loaded again on it. */
   pickEngine(choice: EngineChoice): Promise<void>;
+  /** The GPU self-test (the tiny set's UNet on WebGPU and WASM, compared): running, its report or its error. */
+  selfTest: { running: boolean; report: SelfTestReport | null; error: string | null };
+  runSelfTest(): Promise<void>;
+  closeSelfTest(): void;
   /** The loaded set (loading the default one if none was chosen); throws with the load's error. */
   ensureSet(): Promise<LoadedSetInfo>;
 }
@@ -118,6 +122,17 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       const request = get().set?.request;
       if (request) void get().loadSet(request).catch(() => {});
     },
+    selfTest: { running: false, report: null, error: null },
+    async runSelfTest() {
+      set({ selfTest: { running: true, report: null, error: null } });
+      try {
+        const report = await get().engine.selfTest({ source: { kind: 'url', url: TINY_SET_URL }, latentSize: 8 });
+        set({ selfTest: { running: false, report, error: null } });
+      } catch (err) {
+        set({ selfTest: { running: false, report: null, error: err instanceof Error ? err.message : String(err) } });
+      }
+    },
+    closeSelfTest: () => set({ selfTest: { running: false, report: null, error: null } }),
     engineInUse: () => chooseEngine(get().device, useStudio.getState().settings.engine),
     async pickEngine(choice) {
       useStudio.getState().setSettings({ engine: choice });
@@ -141,6 +156,8 @@ export const useEngineStore = create<EngineState>()((set, get) => {
             if (get().set?.request === request) {
               set({ set: { request, state: 'loaded', info, progress: null, error: null } });
               adoptSet(info.capabilities.controlnets, info.unetShape);
+              // The one place a loaded set's ControlNets reach the units (whoever asked for the load).
+              useStudio.getState().adoptModels(info.capabilities.controlnets);
             }
             return info;
           },

@@ -52,6 +52,13 @@ interface ModelSetsState {
   stored: StoredModels;
   importJob: JobState & { notices: string[] };
   addSet(address: string): Promise<void>;
+  /** "Add model set" by address: whether it is being added, and why it could not be. */
+  adding: { busy: boolean; error: string | null };
+  /** Adds the set at `address` for the model manager's form; resolves whether it was added. */
+  addSetByAddress(address: string): Promise<boolean>;
+  /** The browser storage used and its quota (navigator.storage.estimate), once measured. */
+  storage: { usage: number | null; quota: number | null } | null;
+  refreshStorage(): Promise<void>;
   refresh(set: RemoteSet): Promise<void>;
   download(set: RemoteSet): Promise<void>;
   verify(set: RemoteSet): Promise<void>;
@@ -123,6 +130,23 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     async addSet(address) {
       useStudio.getState().addCustomSet(await resolveRemoteSet(address));
     },
+    adding: { busy: false, error: null },
+    async addSetByAddress(address) {
+      set({ adding: { busy: true, error: null } });
+      try {
+        await get().addSet(address);
+        set({ adding: { busy: false, error: null } });
+        return true;
+      } catch (err) {
+        set({ adding: { busy: false, error: text(err) } });
+        return false;
+      }
+    },
+    storage: null,
+    async refreshStorage() {
+      const estimate = await navigator.storage?.estimate?.().catch(() => null);
+      if (estimate) set({ storage: { usage: estimate.usage ?? null, quota: estimate.quota ?? null } });
+    },
     async refresh(remote) {
       const status = await engine()
         .modelSetStatus({ id: remote.id, files: remote.files })
@@ -150,7 +174,6 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     load: (remote) =>
       run(remote, 'Loading', async () => {
         const info = await useEngineStore.getState().loadSet({ name: remote.label, options: { source: { kind: 'stored', id: remote.id } } });
-        useStudio.getState().adoptModels(info.capabilities.controlnets);
         return `Loaded: ControlNets ${info.capabilities.controlnets.join(', ') || 'none'}.`;
       }),
     async forget(remote) {
@@ -174,8 +197,7 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     async loadConverted(id, label) {
       set({ importJob: { ...idle, busy: 'Loading', notices: [] } });
       try {
-        const info = await useEngineStore.getState().loadSet({ name: label, options: { source: { kind: 'stored', id } } });
-        useStudio.getState().adoptModels(info.capabilities.controlnets);
+        await useEngineStore.getState().loadSet({ name: label, options: { source: { kind: 'stored', id } } });
         set({ importJob: { ...idle, message: { kind: 'info', text: `Loaded ${label}.` }, notices: [] } });
       } catch (err) {
         set({ importJob: { ...idle, message: { kind: 'error', text: text(err) }, notices: [] } });

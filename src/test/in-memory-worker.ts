@@ -1,16 +1,16 @@
-// A Worker stand-in for Node tests: messages go to an EngineHost around `engine` in the same
+// A Worker stand-in for Node tests: messages go to an WorkerMessages around `engine` in the same
 // process, asynchronously and structured-cloned, so the real client ↔ host protocol is exercised.
 import type { Engine } from '../gpu/engine.ts';
-import { EngineHost } from '../gpu/engine-host.ts';
+import { WorkerMessages } from '../gpu/worker-messages.ts';
 import type { FromWorker, ToWorker } from '../gpu/protocol.ts';
 
 export class InMemoryWorker {
   onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;
   onerror: ((ev: ErrorEvent) => void) | null = null;
   terminated = false;
-  private host: EngineHost;
+  private host: WorkerMessages;
   constructor(engine: Engine) {
-    this.host = new EngineHost(engine, (msg) => queueMicrotask(() => !this.terminated && this.onmessage?.({ data: structuredClone(msg) } as MessageEvent<FromWorker>)));
+    this.host = new WorkerMessages(engine, (msg) => queueMicrotask(() => !this.terminated && this.onmessage?.({ data: structuredClone(msg) } as MessageEvent<FromWorker>)));
   }
   postMessage(msg: ToWorker) {
     queueMicrotask(() => void this.host.handle(structuredClone(msg)));

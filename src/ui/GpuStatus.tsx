@@ -1,30 +1,15 @@
 // Shows which WebGPU adapter the engine got, which engine runs the models and why (with the
 // person's pick), plus a self-test
 // that runs the tiny UNet on both back ends and compares them.
-import { useState } from 'react';
-import { TINY_SET_URL, useEngineStore } from '../state/engine-store.ts';
+import { useEngineStore } from '../state/engine-store.ts';
 import type { SelfTestReport } from '../gpu/engine.ts';
 import { ENGINE_CHOICE_LABELS, ENGINE_LABELS } from '../state/engine-choice.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { LabelledSelect } from './LabelledSelect.tsx';
 
 export function GpuStatus() {
-  const { device, status, message, engine, restart } = useEngineStore();
-  const [report, setReport] = useState<SelfTestReport | null>(null);
-  const [testError, setTestError] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
-
-  const runSelfTest = async () => {
-    setRunning(true);
-    setTestError(null);
-    try {
-      setReport(await engine.selfTest({ source: { kind: 'url', url: TINY_SET_URL }, latentSize: 8 }));
-    } catch (err) {
-      setTestError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setRunning(false);
-    }
-  };
+  const { device, status, message, restart, selfTest, runSelfTest, closeSelfTest } = useEngineStore();
+  const { running, report, error: testError } = selfTest;
 
   const gpu = device?.gpu;
   return (
@@ -44,11 +29,11 @@ export function GpuStatus() {
       {device && <EnginePick />}
       {message && <p role="alert">{message}</p>}
       {status === 'crashed' && <button onClick={() => restart('Restarted by hand.')}>Restart engine</button>}
-      <button onClick={runSelfTest} disabled={running || status !== 'ready'}>
+      <button onClick={() => void runSelfTest()} disabled={running || status !== 'ready'}>
         Run GPU self-test
       </button>
       {testError && <p role="alert">Self-test failed: {testError}</p>}
-      {report && <SelfTestResult report={report} onClose={() => setReport(null)} />}
+      {report && <SelfTestResult report={report} onClose={closeSelfTest} />}
     </section>
   );
 }

@@ -9,19 +9,11 @@ import { useLoraLibrary } from '../state/loras.ts';
 import { clamp } from '../state/settings.ts';
 import { NumberField } from './NumberField.tsx';
 import { useEngineStore } from '../state/engine-store.ts';
-import { useModelSets, type ImportForm } from '../state/model-sets.ts';
+import { useModelSets } from '../state/model-sets.ts';
+import { chosenPrecision, useImportDraft } from '../state/import-form.ts';
 import { droppedFolder } from './folder-pick.ts';
 import { errorText } from './hooks.ts';
 import { TransferLine } from './TransferLine.tsx';
-
-/** A name from a file name: "control_v11p_sd15_canny.pth" → "canny", "dreamshaper_8.safetensors" → "dreamshaper_8". */
-export function nameFromFiles(files: ImportFile[]): string {
-  const main = files.find((f) => /\.(safetensors|ckpt|pth|pt|bin)$/i.test(f.path)) ?? files[0];
-  if (!main) return '';
-  const parts = main.path.split('/');
-  const base = (parts.length > 1 && !/^(unet|vae|text_encoder)$/.test(parts[0]!) ? parts[0]! : parts.at(-1)!).replace(/\.[^.]+$/, '').replace(/\.fp16$/, '');
-  return /^control_v11\w*?_sd15_(\w+)$/.exec(base)?.[1] ?? base;
-}
 
 function StoredList() {
   const stored = useModelSets((s) => s.stored);
@@ -83,30 +75,16 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
   const actions = useModelSets.getState();
   const shaderF16 = useEngineStore((s) => !!s.device?.gpu?.shaderF16);
   const deviceKnown = useEngineStore((s) => s.device !== null);
-  const [files, setFiles] = useState<ImportFile[]>([]);
-  const [name, setName] = useState('');
-  const [repo, setRepo] = useState('');
-  const [precision, setPrecision] = useState<'fp16' | 'fp32' | null>(null);
-  const [textHeads, setTextHeads] = useState('');
-  const [unetHeads, setUnetHeads] = useState('');
+  const draft = useImportDraft();
+  const { files, name, repo, textHeads, unetHeads, bake, pickerKey, edit, pick } = draft;
   const [pickError, setPickError] = useState<string | null>(null);
   const refreshStored = useModelSets((s) => s.refreshStored);
   useEffect(() => void refreshStored(), [refreshStored]);
 
-  // fp16 halves the size and runs fast where the GPU has shader-f16; elsewhere fp32 runs on the GPU and fp16 would not.
-  const chosen = precision ?? (shaderF16 ? 'fp16' : 'fp32');
-  const heads = (v: string) => (v.trim() ? Number(v) : undefined);
-  const [bake, setBake] = useState<Record<string, number>>({});
-  const form = (): ImportForm => ({
-    name: name.trim() || nameFromFiles(files) || repo.split('/').pop() || 'model',
-    precision: chosen,
-    overrides: { textHeads: heads(textHeads), unetHeads: heads(unetHeads) },
-    bakeLoras: Object.entries(bake).map(([lora, weight]) => ({ name: lora, unet: weight, text: weight })),
-  });
+  const chosen = chosenPrecision(draft, shaderF16);
   const take = (picked: ImportFile[]) => {
     setPickError(null);
-    setFiles(picked);
-    setName(nameFromFiles(picked));
+    pick(picked);
   };
   const onDrop = async (ev: DragEvent) => {
     ev.preventDefault();
@@ -117,15 +95,7 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
       setPickError(errorText(err));
     }
   };
-  // A finished import empties the pickers too, so they don't show files that are no longer picked.
-  const [pickerKey, setPickerKey] = useState(0);
-  const finish = async (run: Promise<unknown>) => {
-    if (await run) {
-      setFiles([]);
-      setPickerKey((k) => k + 1);
-    }
-    onChanged();
-  };
+  const convert = (from: 'files' | 'repo') => void draft.convert(from).then(onChanged);
 
   const busy = !!job.busy;
   return (
@@ -145,11 +115,11 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
       {files.length > 0 && <p>Picked: {files.map((f) => f.path).join(', ')}</p>}
       <label>
         Name
-        <input aria-label="Import name" value={name} placeholder="from the file name" onChange={(e) => setName(e.target.value)} />
+        <input aria-label="Import name" value={name} placeholder="from the file name" onChange={(e) => edit({ name: e.target.value })} />
       </label>
       <label>
         Precision
-        <select aria-label="Import precision" value={chosen} onChange={(e) => setPrecision(e.target.value as 'fp16' | 'fp32')}>
+        <select aria-label="Import precision" value={chosen} onChange={(e) => edit({ precision: e.target.value as 'fp16' | 'fp32' })}>
           <option value="fp16">fp16 (half the size; needs shader-f16 to run on the GPU)</option>
           <option value="fp32">fp32</option>
         </select>
@@ -159,20 +129,20 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
         <summary>Architecture (only for unusual checkpoints)</summary>
         <label>
           Text encoder heads
-          <input aria-label="Text encoder heads" inputMode="numeric" placeholder="from the width (SD 1.5: 12)" value={textHeads} onChange={(e) => setTextHeads(e.target.value)} />
+          <input aria-label="Text encoder heads" inputMode="numeric" placeholder="from the width (SD 1.5: 12)" value={textHeads} onChange={(e) => edit({ textHeads: e.target.value })} />
         </label>
         <label>
           UNet heads
-          <input aria-label="UNet heads" inputMode="numeric" placeholder="from the .yaml (SD 1.5: 8)" value={unetHeads} onChange={(e) => setUnetHeads(e.target.value)} />
+          <input aria-label="UNet heads" inputMode="numeric" placeholder="from the .yaml (SD 1.5: 8)" value={unetHeads} onChange={(e) => edit({ unetHeads: e.target.value })} />
         </label>
       </details>
-      <BakeLoras bake={bake} onChange={setBake} />
+      <BakeLoras bake={bake} onChange={(next) => edit({ bake: next })} />
       <div className="row">
-        <button onClick={() => void finish(actions.importFiles(files, form()))} disabled={busy || !files.length}>
+        <button onClick={() => convert('files')} disabled={busy || !files.length}>
           Convert
         </button>
-        <input aria-label="Hugging Face repo" placeholder="owner/repo" value={repo} onChange={(e) => setRepo(e.target.value)} disabled={busy} />
-        <button onClick={() => void finish(actions.importRepo(repo, form()))} disabled={busy || !repo.trim()}>
+        <input aria-label="Hugging Face repo" placeholder="owner/repo" value={repo} onChange={(e) => edit({ repo: e.target.value })} disabled={busy} />
+        <button onClick={() => convert('repo')} disabled={busy || !repo.trim()}>
           Fetch and convert
         </button>
         <button onClick={() => actions.cancelImport()} disabled={!busy}>
@@ -208,7 +178,7 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
                 </button>
               )}
               {m.convert && m.convert.kind !== 'lora' && (
-                <button onClick={() => void finish(actions.importRepo(m.convert!.repo, { ...form(), name: m.convert!.name }, m.convert!.files))} disabled={busy} aria-label={`Convert ${m.label}`}>
+                <button onClick={() => void draft.convertKnown(m.convert!).then(onChanged)} disabled={busy} aria-label={`Convert ${m.label}`}>
                   Convert
                 </button>
               )}

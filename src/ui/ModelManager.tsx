@@ -6,7 +6,6 @@ import { useCallback, useEffect, useState } from 'react';
 import { MANIFEST_SETS, type RemoteSet } from '../models/manifest.ts';
 import { mb, useModelSets } from '../state/model-sets.ts';
 import { useStudio } from '../state/studio-store.ts';
-import { errorText } from './hooks.ts';
 import { ImportCheckpoint } from './ImportCheckpoint.tsx';
 import { LoraLibrary } from './LoraLibrary.tsx';
 import { TransferLine } from './TransferLine.tsx';
@@ -71,24 +70,11 @@ function SetEntry({ set, onChanged }: { set: RemoteSet; onChanged: () => void })
 
 export function ModelManager() {
   const customSets = useStudio((s) => s.customSets);
-  const addSet = useModelSets((s) => s.addSet);
+  const { adding, storage: usage, addSetByAddress, refreshStorage } = useModelSets();
   const [address, setAddress] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [adding, setAdding] = useState(false);
-  const [usage, setUsage] = useState<{ usage: number | null; quota: number | null } | null>(null);
-  const onChanged = useCallback(() => void navigator.storage?.estimate?.().then((e) => setUsage({ usage: e.usage ?? null, quota: e.quota ?? null })), []);
-
+  const onChanged = useCallback(() => void refreshStorage(), [refreshStorage]);
   const add = async (from: string) => {
-    setAdding(true);
-    setError(null);
-    try {
-      await addSet(from);
-      setAddress('');
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setAdding(false);
-    }
+    if (await addSetByAddress(from)) setAddress('');
   };
 
   return (
@@ -99,11 +85,11 @@ export function ModelManager() {
       <LoraLibrary />
       <div className="row">
         <input aria-label="Model set address" placeholder="owner/repo or https://…" value={address} onChange={(e) => setAddress(e.target.value)} />
-        <button onClick={() => void add(address)} disabled={adding || !address.trim()}>
+        <button onClick={() => void add(address)} disabled={adding.busy || !address.trim()}>
           Add model set
         </button>
       </div>
-      {error && <p role="alert">{error}</p>}
+      {adding.error && <p role="alert">{adding.error}</p>}
       {customSets.map((set) => (
         <SetEntry key={set.id} set={set} onChanged={onChanged} />
       ))}

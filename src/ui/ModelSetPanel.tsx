@@ -4,19 +4,18 @@
 // specific error. Generate loads the tiny set when none was chosen.
 import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { DEFAULT_SET, useEngineStore, type SetLoad } from '../state/engine-store.ts';
-import { useStudio } from '../state/studio-store.ts';
 import { folderFiles } from '../models/set-files.ts';
 import { errorText } from './hooks.ts';
 import { droppedFolder, hasDirectoryPicker, pickDirectory, type PickedFile } from './folder-pick.ts';
 
 export function ModelSetPanel() {
   const { set, loadSet } = useEngineStore();
-  const adoptModels = useStudio((s) => s.adoptModels);
   const [pickError, setPickError] = useState<string | null>(null);
 
   const load = (request: SetLoad) => {
     setPickError(null);
-    loadSet(request).then((info) => adoptModels(info.capabilities.controlnets), () => {});
+    // The load's outcome shows from the store (loaded, or its error).
+    loadSet(request).catch(() => {});
   };
 
   const loadFolder = (name: string, picked: PickedFile[]) => {

@@ -5,7 +5,7 @@ import type { Engine, JobControl } from './engine.ts';
 import { serializeError } from './errors.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
-export class EngineHost {
+export class WorkerMessages {
   private jobs = new Map<number, AbortController>();
 
   constructor(

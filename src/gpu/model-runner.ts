@@ -37,7 +37,7 @@ interface LoadedSet {
   createSession: (spec: SessionSpec) => Promise<Session>;
 }
 
-export class InferenceEngine {
+export class ModelRunner {
   private loaded: LoadedSet | null = null;
   private preprocessor: GpuPreprocessor | null = null;
   /** LoRA merges on WASM's CPU kernels (called inside a generation's job, so not queued again). */
