@@ -12,29 +12,43 @@ const SET = '/models/tiny-sd15';
 
 /** Runs a generation in the page with a striped 64×64 control map per unit; returns pixels and stats. */
 async function run(page: Page, options: { seed?: number; units?: { model: string; weight?: number; start?: number; end?: number; stripe?: number }[]; steps?: number }) {
-  return page.evaluate(async ({ seed, units, steps }) => {
-    const stripes = (k: number) => {
-      const data = new Uint8ClampedArray(64 * 64 * 4);
-      for (let p = 0; p < 64 * 64; p++) {
-        const on = ((p % 64) + k * 5) % 12 < 3 ? 255 : 0;
-        data.set([on, on, on, 255], p * 4);
-      }
-      return { data, width: 64, height: 64 };
-    };
-    const stages = new Set<string>();
-    const r = await globalThis.controlnetStudio.engine.generate({
-      prompt: 'a photo of a cat',
-      negativePrompt: 'blurry',
-      steps,
-      cfgScale: 7.5,
-      seed,
-      width: 64,
-      height: 64,
-      sampler: 'euler-a',
-      units: units.map((u) => ({ model: u.model, image: stripes(u.stripe ?? 1), weight: u.weight ?? 1, start: u.start ?? 0, end: u.end ?? 1, mode: 'balanced' as const })),
-    }, { onProgress: (p) => stages.add(p.stage) });
-    return { pixels: Array.from(r.image.data), stats: r.stats, gpuReadbacks: r.gpuReadbacks, pipelinesCompiled: r.pipelinesCompiled, captured: r.captured, notCaptured: r.notCaptured, preparing: stages.has('preparing') };
-  }, { seed: options.seed ?? 42, units: options.units ?? [], steps: options.steps ?? 2 });
+  return page.evaluate(
+    async ({ seed, units, steps }) => {
+      const stripes = (k: number) => {
+        const data = new Uint8ClampedArray(64 * 64 * 4);
+        for (let p = 0; p < 64 * 64; p++) {
+          const on = ((p % 64) + k * 5) % 12 < 3 ? 255 : 0;
+          data.set([on, on, on, 255], p * 4);
+        }
+        return { data, width: 64, height: 64 };
+      };
+      const stages = new Set<string>();
+      const r = await globalThis.controlnetStudio.engine.generate(
+        {
+          prompt: 'a photo of a cat',
+          negativePrompt: 'blurry',
+          steps,
+          cfgScale: 7.5,
+          seed,
+          width: 64,
+          height: 64,
+          sampler: 'euler-a',
+          units: units.map((u) => ({ model: u.model, image: stripes(u.stripe ?? 1), weight: u.weight ?? 1, start: u.start ?? 0, end: u.end ?? 1, mode: 'balanced' as const })),
+        },
+        { onProgress: (p) => stages.add(p.stage) },
+      );
+      return {
+        pixels: Array.from(r.image.data),
+        stats: r.stats,
+        gpuReadbacks: r.gpuReadbacks,
+        pipelinesCompiled: r.pipelinesCompiled,
+        captured: r.captured,
+        notCaptured: r.notCaptured,
+        preparing: stages.has('preparing'),
+      };
+    },
+    { seed: options.seed ?? 42, units: options.units ?? [], steps: options.steps ?? 2 },
+  );
 }
 const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
@@ -81,7 +95,10 @@ test.describe('engine on WebGPU', () => {
 
   test('weight 0, or a start/end range that excludes every step, runs the ControlNet 0 times', async () => {
     const plain = await plainImage();
-    for (const unit of [{ model: 'canny', weight: 0 }, { model: 'canny', start: 0.9, end: 1 }]) {
+    for (const unit of [
+      { model: 'canny', weight: 0 },
+      { model: 'canny', start: 0.9, end: 1 },
+    ]) {
       const r = await run(page, { units: [unit] });
       expect(maxDiff(r.pixels, plain.pixels)).toBe(0);
       expect(r.stats.sessionRuns['controlnet/canny/model.onnx']).toBeUndefined();
@@ -128,7 +145,14 @@ test.describe('engine on WebGPU', () => {
       const image = { data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 29) % 253)), width: 64, height: 64 };
       const mask = { data: new Uint8Array(64 * 64).map((_, p) => (p % 64 >= 40 ? 255 : 0)), width: 64, height: 64 };
       const r = await globalThis.controlnetStudio.engine.generate({
-        prompt: 'a photo of a cat', negativePrompt: '', steps: 2, cfgScale: 7, seed: 9, width: 64, height: 64, sampler: 'euler-a',
+        prompt: 'a photo of a cat',
+        negativePrompt: '',
+        steps: 2,
+        cfgScale: 7,
+        seed: 9,
+        width: 64,
+        height: 64,
+        sampler: 'euler-a',
         units: [{ model: 'inpaint', image, weight: 1, start: 0, end: 1, mode: 'balanced' as const, fromInput: true }],
         input: { image, strength: 1, resizeMode: 'just-resize' as const, mask, inpaint: { maskBlur: 2, content: 'original' as const, area: 'whole' as const, padding: 0 } },
       });
@@ -138,7 +162,38 @@ test.describe('engine on WebGPU', () => {
     const [init, mask, out] = [join(dir, 'init.png'), join(dir, 'mask.png'), join(dir, 'out.png')];
     writeFileSync(init, encodePngWithText({ data: Uint8ClampedArray.from(result.input), width: 64, height: 64 }, {}));
     writeFileSync(mask, encodePngWithText({ data: Uint8ClampedArray.from(result.mask.flatMap((v) => [v, v, v, 255])), width: 64, height: 64 }, {}));
-    await generateCli(['--models', resolve(import.meta.dirname, '../public/models/tiny-sd15'), '--prompt', 'a photo of a cat', '--init', init, '--mask', mask, '--mask-blur', '2', '--strength', '1', '--control', `inpaint=${init}`, '--preprocess', 'inpaint_only', '--steps', '2', '--cfg', '7', '--seed', '9', '--width', '64', '--height', '64', '--sampler', 'euler-a', '--out', out]);
+    await generateCli([
+      '--models',
+      resolve(import.meta.dirname, '../public/models/tiny-sd15'),
+      '--prompt',
+      'a photo of a cat',
+      '--init',
+      init,
+      '--mask',
+      mask,
+      '--mask-blur',
+      '2',
+      '--strength',
+      '1',
+      '--control',
+      `inpaint=${init}`,
+      '--preprocess',
+      'inpaint_only',
+      '--steps',
+      '2',
+      '--cfg',
+      '7',
+      '--seed',
+      '9',
+      '--width',
+      '64',
+      '--height',
+      '64',
+      '--sampler',
+      'euler-a',
+      '--out',
+      out,
+    ]);
     const cli = decodePngImage(new Uint8Array(readFileSync(out)));
     const diff = maxDiff(result.pixels, Array.from(cli.data));
     console.log(`inpainting, WebGPU vs the CLI: max difference ${diff}/255`);
@@ -194,7 +249,14 @@ test('a corrupt ONNX file, or a UNet in the VAE slot, gives the specific error',
     await route.fulfill({ status: real.status(), body, headers: { 'content-type': 'application/octet-stream' } });
   });
   const load = (url: string) =>
-    page.evaluate((u) => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url: u }, provider: 'wasm', controlnets: [] }).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), url);
+    page.evaluate(
+      (u) =>
+        globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'url', url: u }, provider: 'wasm', controlnets: [] }).then(
+          () => null,
+          (e: Error) => ({ name: e.name, message: e.message }),
+        ),
+      url,
+    );
   const corrupt = await load('/models/broken/corrupt');
   expect(corrupt?.name).toBe('ModelLoadError');
   expect(corrupt?.message).toContain('Could not load unet/model.onnx');

@@ -48,7 +48,14 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
   await expect(panel.getByRole('status').filter({ hasText: 'Imported ControlNet "my-canny"' })).toBeVisible({ timeout: 60_000 });
   await expect(panel.getByRole('group', { name: 'Stored ControlNet my-canny' })).toContainText('fp32, from controlnet.pth');
 
-  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['CFG scale', '1'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  for (const [name, value] of [
+    ['Width', '64'],
+    ['Height', '64'],
+    ['Steps', '2'],
+    ['CFG scale', '1'],
+    ['Seed', '7'],
+  ])
+    await page.getByRole('spinbutton', { name: name! }).fill(value!);
   await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
   const unit = page.getByRole('group', { name: 'ControlNet unit 1' });
   await page.getByLabel('Image file').setInputFiles(BIRD);
@@ -81,7 +88,9 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
   expect(requests.filter((p) => /\.(onnx|onnx_data|safetensors|pth|json)$/.test(p))).toEqual([]);
 });
 
-test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applied by a <lora:> tag equals it baked in at conversion, the PNG names it by hash; TAESD files are stored for any set', async ({ page }) => {
+test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applied by a <lora:> tag equals it baked in at conversion, the PNG names it by hash; TAESD files are stored for any set', async ({
+  page,
+}) => {
   await page.goto('/');
   const panel = page.getByRole('region', { name: 'Import checkpoint' });
   const library = page.getByRole('region', { name: 'LoRA library' });
@@ -111,7 +120,10 @@ test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applie
     await expect(panel.getByRole('button', { name: 'Convert', exact: true })).toBeDisabled();
   };
   const generate = async (set: string, prompt: string) => {
-    await panel.getByRole('group', { name: `Converted set ${set}` }).getByRole('button', { name: 'Load' }).click();
+    await panel
+      .getByRole('group', { name: `Converted set ${set}` })
+      .getByRole('button', { name: 'Load' })
+      .click();
     await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText(`Loaded ${set}`, { timeout: 60_000 });
     await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
     const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
@@ -123,12 +135,24 @@ test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applie
   };
   await convert('tiny-plain', false);
   await convert('tiny-baked', true);
-  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['CFG scale', '1'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  for (const [name, value] of [
+    ['Width', '64'],
+    ['Height', '64'],
+    ['Steps', '2'],
+    ['CFG scale', '1'],
+    ['Seed', '7'],
+  ])
+    await page.getByRole('spinbutton', { name: name! }).fill(value!);
   const atLoad = await generate('tiny-plain', 'a dog <lora:kohya:0.7>');
   const baked = await generate('tiny-baked', 'a dog');
   const parameters = readPngText(atLoad).parameters!;
   expect(parameters.split('\n')[0]).toBe('a dog <lora:kohya:0.7>');
-  expect(parameters).toContain(`Lora hashes: "kohya: ${createHash('sha256').update(readFileSync(`${LORAS}/kohya.safetensors`)).digest('hex').slice(0, 12)}"`);
+  expect(parameters).toContain(
+    `Lora hashes: "kohya: ${createHash('sha256')
+      .update(readFileSync(`${LORAS}/kohya.safetensors`))
+      .digest('hex')
+      .slice(0, 12)}"`,
+  );
   const [a, b] = [decodePngImage(atLoad).data, decodePngImage(baked).data];
   expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0)).toBeLessThanOrEqual(1);
 });
@@ -147,7 +171,13 @@ test('an SD 1.5 inpainting checkpoint (9-channel UNet, with its v1-inpainting .y
   await panel.getByRole('group', { name: 'Converted set tiny-inpainting' }).getByRole('button', { name: 'Load' }).click();
   await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('Loaded tiny-inpainting: inpainting UNet (9 channels', { timeout: 60_000 });
 
-  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '2'], ['Seed', '7']]) await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  for (const [name, value] of [
+    ['Width', '64'],
+    ['Height', '64'],
+    ['Steps', '2'],
+    ['Seed', '7'],
+  ])
+    await page.getByRole('spinbutton', { name: name! }).fill(value!);
   await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
   await page.getByLabel('Image file').setInputFiles(BIRD);
   await page.getByRole('group', { name: 'ControlNet unit 1' }).getByRole('checkbox', { name: 'Enabled' }).uncheck();

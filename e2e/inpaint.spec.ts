@@ -54,7 +54,32 @@ async function generateAndWait() {
 async function cliImage(init: string, strength: number) {
   const out = tmp('cli.png');
   const s = SETTINGS;
-  await generateCli(['--models', SET, '--prompt', s.prompt, '--init', init, '--strength', String(strength), '--resize-mode', 'just-resize', '--steps', String(s.steps), '--cfg', String(s.cfg), '--seed', String(s.seed), '--width', String(s.size), '--height', String(s.size), '--sampler', 'euler-a', '--out', out]);
+  await generateCli([
+    '--models',
+    SET,
+    '--prompt',
+    s.prompt,
+    '--init',
+    init,
+    '--strength',
+    String(strength),
+    '--resize-mode',
+    'just-resize',
+    '--steps',
+    String(s.steps),
+    '--cfg',
+    String(s.cfg),
+    '--seed',
+    String(s.seed),
+    '--width',
+    String(s.size),
+    '--height',
+    String(s.size),
+    '--sampler',
+    'euler-a',
+    '--out',
+    out,
+  ]);
   return decodePngImage(new Uint8Array(readFileSync(out)));
 }
 

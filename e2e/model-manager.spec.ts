@@ -66,10 +66,18 @@ test('each injected fault shows its specific error; nothing half-written counts;
   // Everything else arrived on the first try and was never fetched again.
   expect(server.log.filter((r) => r.path === 'unet/model.onnx' && r.status === 200)).toHaveLength(1);
   await download();
-  await expect(entry().getByRole('status').filter({ hasText: /^Downloaded/ })).toBeVisible();
+  await expect(
+    entry()
+      .getByRole('status')
+      .filter({ hasText: /^Downloaded/ }),
+  ).toBeVisible();
   await expect(entry().locator('tr[data-status="cached"]')).toHaveCount(await entry().locator('tr').count());
   await entry().getByRole('button', { name: 'Verify', exact: true }).click();
-  await expect(entry().getByRole('status').filter({ hasText: /^Verified \d+ file/ })).toBeVisible();
+  await expect(
+    entry()
+      .getByRole('status')
+      .filter({ hasText: /^Verified \d+ file/ }),
+  ).toBeVisible();
 });
 
 test('a cut connection resumes with Range from the verified bytes, and the file is verified', async () => {
@@ -102,7 +110,11 @@ test('a file of the wrong model kind downloads, but Load names the slot and the 
   await entry().getByRole('button', { name: 'Delete', exact: true }).click();
   await download();
   await entry().getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(entry().getByRole('status').filter({ hasText: /^Loaded: ControlNets canny, scribble, zero-init, inpaint/ })).toBeVisible({ timeout: 120_000 });
+  await expect(
+    entry()
+      .getByRole('status')
+      .filter({ hasText: /^Loaded: ControlNets canny, scribble, zero-init, inpaint/ }),
+  ).toBeVisible({ timeout: 120_000 });
 });
 
 test('after a reload the downloaded set loads with zero network requests; Delete frees its storage', async () => {
@@ -117,7 +129,11 @@ test('after a reload the downloaded set loads with zero network requests; Delete
   const before = server.log.length;
   await expect(row('unet/model.onnx')).toHaveAttribute('data-status', 'cached');
   await entry().getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(entry().getByRole('status').filter({ hasText: /^Loaded/ })).toBeVisible({ timeout: 120_000 });
+  await expect(
+    entry()
+      .getByRole('status')
+      .filter({ hasText: /^Loaded/ }),
+  ).toBeVisible({ timeout: 120_000 });
   expect(requests).toEqual([]);
   expect(server.log.length).toBe(before);
 
@@ -148,7 +164,11 @@ test('a graph whose external data file is missing is named at load; once the fil
     await expect(row('unet/model.onnx_data', ext.url)).toHaveAttribute('data-status', 'missing');
     await download(ext.url);
     await entryOf(ext.url).getByRole('button', { name: 'Load', exact: true }).click();
-    await expect(entryOf(ext.url).getByRole('status').filter({ hasText: /^Loaded/ })).toBeVisible({ timeout: 120_000 });
+    await expect(
+      entryOf(ext.url)
+        .getByRole('status')
+        .filter({ hasText: /^Loaded/ }),
+    ).toBeVisible({ timeout: 120_000 });
   } finally {
     await ext.close();
   }

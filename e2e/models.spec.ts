@@ -29,7 +29,14 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
   await openStudio(page);
   const files = manifestFiles('tiny');
   const download = () =>
-    page.evaluate((req) => globalThis.controlnetStudio.engine.downloadModelSet(req).then((r) => ({ ok: r }), (e: Error) => ({ error: e.message })), { id: 'tiny', files });
+    page.evaluate(
+      (req) =>
+        globalThis.controlnetStudio.engine.downloadModelSet(req).then(
+          (r) => ({ ok: r }),
+          (e: Error) => ({ error: e.message }),
+        ),
+      { id: 'tiny', files },
+    );
 
   // 1. The connection drops part-way through the UNet, and the VAE decoder arrives corrupted.
   server.faults.set('unet/model.onnx', 'cut');
@@ -37,7 +44,12 @@ test('a cut download resumes with Range, a bad hash is refused, and the cached s
   const first = await download();
   expect('error' in first && first.error).toMatch(/connection broke while downloading tiny\/unet\/model.onnx|tiny\/vae_decoder\/model.onnx is corrupt/);
   // Nothing half-written counts: loading the cache fails on the missing files.
-  const early = await page.evaluate(() => globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'stored', id: 'tiny' } }).then(() => 'loaded', (e: Error) => e.message));
+  const early = await page.evaluate(() =>
+    globalThis.controlnetStudio.engine.loadModelSet({ source: { kind: 'stored', id: 'tiny' } }).then(
+      () => 'loaded',
+      (e: Error) => e.message,
+    ),
+  );
   expect(early).not.toBe('loaded');
 
   // 2. Faults clear; the retry resumes the UNet from the bytes it has, and fetches nothing twice.

@@ -11,7 +11,13 @@ const gallery = (page: Page) => page.getByRole('list', { name: 'Gallery' }).getB
 const canvas = (page: Page) => page.getByLabel('Canvas', { exact: true });
 
 async function smallRun(page: Page) {
-  for (const [name, value] of [['Width', '64'], ['Height', '64'], ['Steps', '1'], ['CFG scale', '1']] as const) await page.getByRole('spinbutton', { name }).fill(value);
+  for (const [name, value] of [
+    ['Width', '64'],
+    ['Height', '64'],
+    ['Steps', '1'],
+    ['CFG scale', '1'],
+  ] as const)
+    await page.getByRole('spinbutton', { name }).fill(value);
 }
 
 async function stroke(page: Page) {
@@ -45,10 +51,13 @@ test('a stroke reloaded at once is there, or was never shown as saved; the page 
   const shownSaved = await page.getByText('All changes saved').isVisible();
   await page.reload();
   await expect(page.getByRole('group', { name: 'ControlNet unit 1' })).toBeVisible();
-  const kept = await expect.poll(async () => !(await canvas(page).screenshot()).equals(blank), { timeout: 5000 }).toBe(true).then(
-    () => true,
-    () => false,
-  );
+  const kept = await expect
+    .poll(async () => !(await canvas(page).screenshot()).equals(blank), { timeout: 5000 })
+    .toBe(true)
+    .then(
+      () => true,
+      () => false,
+    );
   // Either the stroke survived, or the studio never claimed it was saved (and asked before leaving).
   expect(kept || !shownSaved).toBe(true);
   if (!shownSaved) expect(dialogs).toContain('beforeunload');

@@ -47,7 +47,9 @@ test('WGSL Canny reproduces every cv2.Canny reference case pixel for pixel, as d
     return out;
   });
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
-  console.log(`Canny per image (≈512×640): WGSL median ${median(results.filter((r) => r.backend === 'gpu').map((r) => r.ms)).toFixed(0)} ms, CPU (WebAssembly) median ${median(results.filter((r) => r.backend === 'cpu').map((r) => r.ms)).toFixed(0)} ms`);
+  console.log(
+    `Canny per image (≈512×640): WGSL median ${median(results.filter((r) => r.backend === 'gpu').map((r) => r.ms)).toFixed(0)} ms, CPU (WebAssembly) median ${median(results.filter((r) => r.backend === 'cpu').map((r) => r.ms)).toFixed(0)} ms`,
+  );
   expect(results.filter((r) => r.backend === 'gpu')).toHaveLength(27);
   for (const r of results) expect(r, r.name).toMatchObject({ mismatches: 0 });
 });
@@ -59,7 +61,8 @@ test('WGSL normal-from-depth matches ControlNet within ±1 and agrees with the C
     for (const c of cases as { depth: string; width: number; height: number; a: number; bg_threshold: number; expected_png_rgb_is_xyz: string }[]) {
       const depth = new Float32Array(await (await fetch(`/__shared/reference/normal/${c.depth}`)).arrayBuffer());
       const expected = await globalThis.loadRgba(`/__shared/reference/normal/${c.expected_png_rgb_is_xyz}`);
-      const run = (backend: 'gpu' | 'cpu') => globalThis.controlnetStudio.engine.preprocess({ kind: 'normal', depth: { data: depth.slice(), width: c.width, height: c.height }, a: c.a, bgThreshold: c.bg_threshold, backend });
+      const run = (backend: 'gpu' | 'cpu') =>
+        globalThis.controlnetStudio.engine.preprocess({ kind: 'normal', depth: { data: depth.slice(), width: c.width, height: c.height }, a: c.a, bgThreshold: c.bg_threshold, backend });
       const [gpu, cpu] = [await run('gpu'), await run('cpu')];
       let worstVsReference = 0;
       let worstVsCpu = 0;
@@ -84,7 +87,9 @@ test('bad preprocessor input gets a clear error and the engine keeps working', a
   const outcome = await page.evaluate(async () => {
     const engine = globalThis.controlnetStudio.engine;
     const empty = await engine.preprocess({ kind: 'canny', image: { data: new Uint8ClampedArray(0), width: 0, height: 0 }, low: 100, high: 200, backend: 'cpu' }).catch((e: Error) => e.message);
-    const nan = await engine.preprocess({ kind: 'normal', depth: { data: Float32Array.of(0, NaN, 1, 2), width: 2, height: 2 }, a: 6.28, bgThreshold: 0.4, backend: 'gpu' }).catch((e: Error) => e.message);
+    const nan = await engine
+      .preprocess({ kind: 'normal', depth: { data: Float32Array.of(0, NaN, 1, 2), width: 2, height: 2 }, a: 6.28, bgThreshold: 0.4, backend: 'gpu' })
+      .catch((e: Error) => e.message);
     const ok = await engine.preprocess({ kind: 'canny', image: { data: new Uint8ClampedArray(64 * 64 * 4).fill(255), width: 64, height: 64 }, low: 100, high: 200, backend: 'gpu' });
     return { empty, nan, okSize: ok.map.data.length };
   });
@@ -98,13 +103,23 @@ test('depth and pose run their models through the engine on WebGPU', async () =>
     const engine = globalThis.controlnetStudio.engine;
     const bird = await globalThis.loadRgba('/__shared/images/bird.png');
     const depth = await engine.preprocess({ kind: 'depth', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/depth/model.onnx', resolution: 126, backend: 'gpu' });
-    const pose = await engine.preprocess({ kind: 'pose', image: await globalThis.loadRgba('/__shared/images/pose1.png'), modelUrl: '/models/tiny-sd15/preprocessors/pose/model.onnx', minScore: -Infinity, backend: 'gpu' });
+    const pose = await engine.preprocess({
+      kind: 'pose',
+      image: await globalThis.loadRgba('/__shared/images/pose1.png'),
+      modelUrl: '/models/tiny-sd15/preprocessors/pose/model.onnx',
+      minScore: -Infinity,
+      backend: 'gpu',
+    });
     const greys = depth.map.data.filter((_, i) => i % 4 === 0);
-    const wrongModel = await engine
-      .preprocess({ kind: 'pose', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/depth/model.onnx', backend: 'gpu' })
-      .catch((e: Error) => e.message);
+    const wrongModel = await engine.preprocess({ kind: 'pose', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/depth/model.onnx', backend: 'gpu' }).catch((e: Error) => e.message);
     return {
-      depth: { backend: depth.backend, size: [depth.map.width, depth.map.height], birdSize: [bird.width, bird.height], max: greys.reduce((a, b) => Math.max(a, b), 0), min: greys.reduce((a, b) => Math.min(a, b), 255) },
+      depth: {
+        backend: depth.backend,
+        size: [depth.map.width, depth.map.height],
+        birdSize: [bird.width, bird.height],
+        max: greys.reduce((a, b) => Math.max(a, b), 0),
+        min: greys.reduce((a, b) => Math.min(a, b), 255),
+      },
       pose: { backend: pose.backend, joints: pose.keypoints?.[0]?.filter(Boolean).length, lit: pose.map.data.filter((v, i) => i % 4 !== 3 && v > 0).length },
       wrongModel,
     };
@@ -127,16 +142,25 @@ test('image files: a text file is refused, a 20000×20000 PNG is scaled down wit
   ihdr.writeUInt32BE(20000, 4);
   ihdr.set([1, 0, 0, 0, 0], 8);
   const idat = deflateSync(Buffer.alloc(20000 * (1 + 2500)));
-  const png = Buffer.from(encodeChunks([{ name: 'IHDR', data: ihdr }, { name: 'IDAT', data: idat }, { name: 'IEND', data: new Uint8Array(0) }]));
-  const r = await page.evaluate(async (pngBytes) => {
-    const decode = globalThis.controlnetStudio.decodeImageFile;
-    const text = await decode(new File(['just some notes'], 'notes.txt', { type: 'text/plain' })).catch((e: Error) => `${e.name}: ${e.message}`);
-    const big = await decode(new File([new Uint8Array(pngBytes)], 'huge.png', { type: 'image/png' })).then(
-      (d) => ({ width: d.image.width, height: d.image.height, notice: d.notice }),
-      (e: Error) => ({ error: e.message }),
-    );
-    return { text, big };
-  }, [...png]);
+  const png = Buffer.from(
+    encodeChunks([
+      { name: 'IHDR', data: ihdr },
+      { name: 'IDAT', data: idat },
+      { name: 'IEND', data: new Uint8Array(0) },
+    ]),
+  );
+  const r = await page.evaluate(
+    async (pngBytes) => {
+      const decode = globalThis.controlnetStudio.decodeImageFile;
+      const text = await decode(new File(['just some notes'], 'notes.txt', { type: 'text/plain' })).catch((e: Error) => `${e.name}: ${e.message}`);
+      const big = await decode(new File([new Uint8Array(pngBytes)], 'huge.png', { type: 'image/png' })).then(
+        (d) => ({ width: d.image.width, height: d.image.height, notice: d.notice }),
+        (e: Error) => ({ error: e.message }),
+      );
+      return { text, big };
+    },
+    [...png],
+  );
   expect(r.text).toBe('ImageInputError: notes.txt is not an image. Use a PNG, JPEG, WebP, GIF or BMP file.');
   expect(r.big).toEqual({ width: 8192, height: 8192, notice: 'huge.png is 20000×20000; it was scaled down to 8192×8192 (the limit is 8192 px a side).' });
 });

@@ -60,12 +60,15 @@ const shot = () => canvas().screenshot();
 async function settledShot(): Promise<Buffer> {
   let last = await shot();
   await expect
-    .poll(async () => {
-      const next = await shot();
-      const same = next.equals(last);
-      last = next;
-      return same;
-    }, { timeout: 5000 })
+    .poll(
+      async () => {
+        const next = await shot();
+        const same = next.equals(last);
+        last = next;
+        return same;
+      },
+      { timeout: 5000 },
+    )
     .toBe(true);
   return last;
 }
@@ -203,7 +206,11 @@ test('7. live mode: LCM is refused on the plain tiny UNet until "Use LCM-LoRA" f
   // The published LCM-LoRA's address, answered with an LCM-LoRA that fits the tiny set.
   const lcmLora = join(mkdtempSync(join(tmpdir(), 'lcm-')), 'pytorch_lora_weights.safetensors');
   await writeTinyLora(lcmLora, { seed: 2 });
-  await page.context().route(`https://huggingface.co/${LCM_LORA.repo}/resolve/main/${LCM_LORA.files[0]}`, (route) => route.fulfill({ body: readFileSync(lcmLora), headers: { 'content-type': 'application/octet-stream' } }));
+  await page
+    .context()
+    .route(`https://huggingface.co/${LCM_LORA.repo}/resolve/main/${LCM_LORA.files[0]}`, (route) =>
+      route.fulfill({ body: readFileSync(lcmLora), headers: { 'content-type': 'application/octet-stream' } }),
+    );
   await page.getByRole('checkbox', { name: 'Live mode' }).check();
   await expect(page.getByRole('alert').filter({ hasText: 'needs LCM weights, and this set is a plain SD 1.5 UNet' })).toBeVisible({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Use LCM-LoRA' }).click();
@@ -276,11 +283,15 @@ test('pose editor: dragging a joint of the default figure re-renders the map; a 
 
 test('a crashed worker restarts the engine with a message; units and gallery are untouched and the engine works again', async () => {
   const gallery = await galleryItems().count();
-  await page.evaluate(() => {
-    // Fault injection: the worker reports an uncaught error, as it does when it dies.
-    const worker = (globalThis as unknown as { controlnetStudio: { engine: { worker: Worker } } }).controlnetStudio.engine.worker;
-    worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' }));
-  });
+  // A real uncaught error inside the engine's worker, as when it dies (the page only sees its error event).
+  const engineWorker = page.workers().find((w) => /engine\.worker/.test(w.url()));
+  expect(engineWorker, 'the engine worker').toBeDefined();
+  await engineWorker!.evaluate(
+    () =>
+      void setTimeout(() => {
+        throw new Error('simulated crash');
+      }),
+  );
   await expect(page.getByRole('alert').filter({ hasText: 'simulated crash' })).toContainText('your canvas, units and gallery are kept');
   await expect(page.getByRole('group', { name: /ControlNet unit/ })).toHaveCount(2);
   expect(await galleryItems().count()).toBe(gallery);

@@ -104,8 +104,7 @@ describe('imports', () => {
     const misplaced: string[] = [];
     for (const file of sourceFiles(SRC).filter((f) => !isTest(f))) {
       const rel = relative(SRC, file);
-      for (const spec of specifiers(file))
-        for (const [pkg, allowed, where] of PACKAGE_ROOMS) if (pkg.test(spec) && !allowed(rel)) misplaced.push(`${rel} imports ${spec} (only ${where} may)`);
+      for (const spec of specifiers(file)) for (const [pkg, allowed, where] of PACKAGE_ROOMS) if (pkg.test(spec) && !allowed(rel)) misplaced.push(`${rel} imports ${spec} (only ${where} may)`);
     }
     expect(misplaced).toEqual([]);
   });

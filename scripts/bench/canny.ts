@@ -15,10 +15,14 @@ async function main() {
   const studio = await openStudio(4319, { '/bench-lib/': opencvDir }, { bypassCSP: true });
   try {
     await studio.page.addScriptTag({ url: '/bench-lib/opencv.js' });
-    await studio.page.waitForFunction(() => {
-      const cv = (globalThis as { cv?: { Mat?: unknown; onRuntimeInitialized?: () => void } }).cv;
-      return !!cv?.Mat;
-    }, null, { timeout: 120_000 });
+    await studio.page.waitForFunction(
+      () => {
+        const cv = (globalThis as { cv?: { Mat?: unknown; onRuntimeInitialized?: () => void } }).cv;
+        return !!cv?.Mat;
+      },
+      null,
+      { timeout: 120_000 },
+    );
     const rows = await studio.page.evaluate(async (repeats) => {
       type Cv = {
         matFromImageData(d: ImageData): { delete(): void; data: Uint8Array };
@@ -35,7 +39,7 @@ async function main() {
         // A photo-like test image: smooth gradients plus shapes and noise, so edges are plentiful.
         const data = new Uint8ClampedArray(size * size * 4);
         let seed = 7;
-        const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+        const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
         for (let y = 0; y < size; y++)
           for (let x = 0; x < size; x++) {
             const inCircle = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 3) ** 2;
@@ -43,7 +47,7 @@ async function main() {
             const p = (y * size + x) * 4;
             data[p] = base + rnd() * 30;
             data[p + 1] = (y * 255) / size;
-            data[p + 2] = ((x ^ y) & 32) ? 180 : 40;
+            data[p + 2] = (x ^ y) & 32 ? 180 : 40;
             data[p + 3] = 255;
           }
         const image = { data, width: size, height: size };

@@ -63,7 +63,17 @@ async function ensureCheckpoint(): Promise<number> {
   // A diffusers repo names its parts in model_index.json; the import needs it to take the folder as a whole model.
   writeFileSync(
     join(FOLDER, 'model_index.json'),
-    JSON.stringify({ _class_name: 'StableDiffusionPipeline', _diffusers_version: '0.27.2', text_encoder: ['transformers', 'CLIPTextModel'], unet: ['diffusers', 'UNet2DConditionModel'], vae: ['diffusers', 'AutoencoderKL'] }, null, 2),
+    JSON.stringify(
+      {
+        _class_name: 'StableDiffusionPipeline',
+        _diffusers_version: '0.27.2',
+        text_encoder: ['transformers', 'CLIPTextModel'],
+        unet: ['diffusers', 'UNet2DConditionModel'],
+        vae: ['diffusers', 'AutoencoderKL'],
+      },
+      null,
+      2,
+    ),
   );
   return ['unet', 'vae', 'text_encoder'].reduce((sum, part) => sum + readdirSync(join(FOLDER, part)).reduce((s, f) => s + statSync(join(FOLDER, part, f)).size, 0), 0);
 }
@@ -75,9 +85,9 @@ function browserRssMb(root = process.pid): number {
     .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
   const inTree = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
-    for (const [pid, ppid] of rows) if (inTree.has(ppid) && !inTree.has(pid)) inTree.add(pid), (grew = true);
+    for (const [pid, ppid] of rows) if (inTree.has(ppid) && !inTree.has(pid)) (inTree.add(pid), (grew = true));
   }
   return rows.filter(([pid]) => pid !== root && inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024;
 }

@@ -37,9 +37,22 @@ cd "$here" && exec ./node bench-gpu.mjs "$@"
 async function main() {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(join(OUT, 'debs'), { recursive: true });
-  await build({ entryPoints: ['scripts/bench/gpu.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: join(OUT, 'bench-gpu.mjs'), external: ['onnxruntime-node'], logLevel: 'warning' });
+  await build({
+    entryPoints: ['scripts/bench/gpu.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: join(OUT, 'bench-gpu.mjs'),
+    external: ['onnxruntime-node'],
+    logLevel: 'warning',
+  });
 
-  for (const pkg of ['onnxruntime-common', 'onnxruntime-node']) cpSync(join('node_modules', pkg), join(OUT, 'node_modules', pkg), { recursive: true, filter: (src) => !src.includes('/bin/') || src.includes('napi-v6/linux/x64') || src.endsWith('/bin') || src.endsWith('napi-v6') || src.endsWith('linux') });
+  for (const pkg of ['onnxruntime-common', 'onnxruntime-node'])
+    cpSync(join('node_modules', pkg), join(OUT, 'node_modules', pkg), {
+      recursive: true,
+      filter: (src) => !src.includes('/bin/') || src.includes('napi-v6/linux/x64') || src.endsWith('/bin') || src.endsWith('napi-v6') || src.endsWith('linux'),
+    });
   execFileSync('xz', ['-9', '-T0', join(OUT, ORT_LIB, 'libonnxruntime.so.1')]);
 
   // This machine's node version, from npm (the GPU machine can't fetch it).

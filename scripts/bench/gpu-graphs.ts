@@ -32,7 +32,10 @@ export function benchDims(latent: number): Record<string, number> {
 }
 
 function build(spec: GeneratedSet, v: GraphVariant, latent: number): ModelGraph {
-  const options: GraphOptions = { fused: v.fused, ...(v.fixed ? { fixedDims: v.kind === 'vae_decoder' ? { ...benchDims(latent), batch: 1, height: latent * 8, width: latent * 8 } : benchDims(latent) } : {}) };
+  const options: GraphOptions = {
+    fused: v.fused,
+    ...(v.fixed ? { fixedDims: v.kind === 'vae_decoder' ? { ...benchDims(latent), batch: 1, height: latent * 8, width: latent * 8 } : benchDims(latent) } : {}),
+  };
   if (v.kind === 'unet') return buildUnet(spec.arch.unet, v.precision, true, options);
   if (v.kind === 'controlnet') return buildControlNet(controlNetArch(spec.arch.unet, spec.hintChannels), v.precision, false, options);
   return buildVaeDecoder(spec.arch.vae, options);

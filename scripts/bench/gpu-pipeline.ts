@@ -27,7 +27,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Vertical stripes, a hint with edges everywhere. */
 function stripes(size: number) {
   const data = new Uint8ClampedArray(size * size * 4);
-  for (let p = 0; p < size * size; p++) data.fill((p % size) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255);
+  for (let p = 0; p < size * size; p++) (data.fill((p % size) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255));
   return { data, width: size, height: size };
 }
 

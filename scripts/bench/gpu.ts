@@ -73,7 +73,9 @@ async function main() {
   const base = measured.find((g) => g.variant.kind === 'unet' && g.variant.precision === 'float32' && !g.variant.fused);
   const best = measured.find((g) => g.variant.kind === 'unet' && g.variant.precision === 'float32' && g.variant.fused && g.variant.fixed && g.layout === 'NHWC');
   if (base && best) {
-    console.log(`\nUNet fp32: fused + static vs op-by-op + dynamic: GPU ${(best.gpuMs / base.gpuMs).toFixed(2)}×, run() CPU ${(best.cpuMs / base.cpuMs).toFixed(2)}×, kernels ${base.kernels} → ${best.kernels}`);
+    console.log(
+      `\nUNet fp32: fused + static vs op-by-op + dynamic: GPU ${(best.gpuMs / base.gpuMs).toFixed(2)}×, run() CPU ${(best.cpuMs / base.cpuMs).toFixed(2)}×, kernels ${base.kernels} → ${best.kernels}`,
+    );
   }
   console.log(`\n| pipeline (${size}², 1 ControlNet) | ms/step (wall) | CPU ms/step (loop) | readbacks/step | readback KiB/step |`);
   console.log('|---|---|---|---|---|');

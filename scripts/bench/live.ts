@@ -60,14 +60,26 @@ async function main() {
         await engine.importLora({ input: { kind: 'files', files: [{ path: 'lcm-stand-in.safetensors', file: new File([new Uint8Array(lora)], 'lcm-stand-in.safetensors') }] }, lcm: true });
         const hint = (k: number) => {
           const data = new Uint8ClampedArray(size * size * 4);
-          for (let p = 0; p < size * size; p++) data.fill(((p % size) + k) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255);
+          for (let p = 0; p < size * size; p++) (data.fill(((p % size) + k) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255));
           return { data, width: size, height: size };
         };
         const out = [];
         for (const controlnets of [0, 1, 2]) {
           for (const fastDecode of [false, true]) {
             const units = info.capabilities.controlnets.slice(0, controlnets).map((model, i) => ({ model, image: hint(i), weight: 1, start: 0, end: 1, mode: 'balanced' as const }));
-            const params = { prompt: 'a photo of a cat', negativePrompt: '', steps: 4, cfgScale: 1, seed: 1, width: size, height: size, sampler: 'lcm' as const, units, fastDecode, loras: [{ name: 'lcm-stand-in', unet: 1, text: 1 }] };
+            const params = {
+              prompt: 'a photo of a cat',
+              negativePrompt: '',
+              steps: 4,
+              cfgScale: 1,
+              seed: 1,
+              width: size,
+              height: size,
+              sampler: 'lcm' as const,
+              units,
+              fastDecode,
+              loras: [{ name: 'lcm-stand-in', unet: 1, text: 1 }],
+            };
             await engine.generate(params); // warm: shaders compiled, the LoRA applied
             const sessionMs: Record<string, number> = {};
             const t0 = performance.now();
@@ -89,7 +101,13 @@ async function main() {
   const rows: LiveRow[] = measured.map((m) => {
     const perImage = Object.fromEntries(Object.entries(m.sessionMs).map(([k, v]) => [k, v / IMAGES]));
     const p = parts(perImage, m.wallMs / IMAGES);
-    return { controlnets: m.controlnets, decoder: m.fastDecode ? 'TAESD' : 'VAE', imagesPerSecond: +((IMAGES * 1000) / m.wallMs).toFixed(2), parts: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, +v.toFixed(1)])), wallMs: Math.round(m.wallMs) };
+    return {
+      controlnets: m.controlnets,
+      decoder: m.fastDecode ? 'TAESD' : 'VAE',
+      imagesPerSecond: +((IMAGES * 1000) / m.wallMs).toFixed(2),
+      parts: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, +v.toFixed(1)])),
+      wallMs: Math.round(m.wallMs),
+    };
   });
   const labels = [...new Set(rows.flatMap((r) => Object.keys(r.parts)))];
   console.log(`\nLive mode, tiny set, ${SIZE}×${SIZE}, LCM recipe (4 steps, CFG 1), a LoRA applied at load; ${IMAGES} images per row, each with new control maps\n`);
@@ -100,7 +118,9 @@ async function main() {
   for (const n of [0, 1, 2]) {
     const vae = rows.find((r) => r.controlnets === n && r.decoder === 'VAE')!;
     const taesd = rows.find((r) => r.controlnets === n && r.decoder === 'TAESD')!;
-    console.log(`${n} ControlNets: images/s with TAESD ÷ with the VAE, measured side by side: ${(taesd.imagesPerSecond / vae.imagesPerSecond).toFixed(2)}; decode ms TAESD ÷ VAE: ${((taesd.parts['TAESD decode'] ?? 0) / (vae.parts['VAE decode'] ?? 1)).toFixed(2)}`);
+    console.log(
+      `${n} ControlNets: images/s with TAESD ÷ with the VAE, measured side by side: ${(taesd.imagesPerSecond / vae.imagesPerSecond).toFixed(2)}; decode ms TAESD ÷ VAE: ${((taesd.parts['TAESD decode'] ?? 0) / (vae.parts['VAE decode'] ?? 1)).toFixed(2)}`,
+    );
   }
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/live.json', JSON.stringify({ date: new Date().toISOString(), size: SIZE, images: IMAGES, rows }, null, 2));

@@ -135,7 +135,18 @@ async function main() {
   }
   console.log(`\nLoRA at load, full-size fp16 set, random rank-${RANK} LoRA on ${layers} attention and feed-forward layers (goal: weight work ≤ 3000 ms in Node)\n`);
   console.log(['runtime'.padEnd(10), 'change'.padEnd(28), 'weights ms'.padStart(11), 'sessions ms'.padStart(12), 'to next step ms'.padStart(16), 'merged'.padStart(8), 'reused'.padStart(8)].join(''));
-  for (const r of rows) console.log([r.runtime.padEnd(10), r.change.padEnd(28), String(r.weightMs).padStart(11), String(r.sessionMs ?? '–').padStart(12), String(r.toNextStepMs ?? '–').padStart(16), String(r.merged).padStart(8), String(r.reused).padStart(8)].join(''));
+  for (const r of rows)
+    console.log(
+      [
+        r.runtime.padEnd(10),
+        r.change.padEnd(28),
+        String(r.weightMs).padStart(11),
+        String(r.sessionMs ?? '–').padStart(12),
+        String(r.toNextStepMs ?? '–').padStart(16),
+        String(r.merged).padStart(8),
+        String(r.reused).padStart(8),
+      ].join(''),
+    );
   const node = rows.find((r) => r.runtime === 'node' && r.change.startsWith('weight'));
   const browser = rows.find((r) => r.runtime === 'chromium' && r.change.startsWith('weight'));
   if (node && browser) console.log(`\nweight work on a change, Chromium ÷ Node, measured side by side: ${(browser.weightMs / node.weightMs).toFixed(2)}`);

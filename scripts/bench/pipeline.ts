@@ -43,25 +43,31 @@ async function main() {
       console.log(`${name}: loading ${setUrl} and warming up (shader compilation) …`);
       const r = await studio.page
         .evaluate(
-        async ({ url, provider, capture, steps, size, fullsize }) => {
-          const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
-          const t0 = performance.now();
-          const info = await engine.loadModelSet({ source: { kind: 'url', url }, provider, graphCapture: capture, controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])], unetPrecision: fullsize ? 'fp16' : undefined });
-          const loadMs = performance.now() - t0;
-          const hint = (k: number) => {
-            const data = new Uint8ClampedArray(size * size * 4);
-            for (let p = 0; p < size * size; p++) data.fill(((p % size) + k) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255);
-            return { data, width: size, height: size };
-          };
-          const units = info.capabilities.controlnets.map((model, i) => ({ model, image: hint(i), weight: 1, start: i === 0 ? 0 : 0.5, end: 1, mode: 'balanced' as const }));
-          const params = { prompt: 'a photo of a cat', negativePrompt: 'blurry', steps, cfgScale: 7.5, seed: 1, width: size, height: size, sampler: 'euler-a' as const, units };
-          const w0 = performance.now();
-          if (!fullsize) await engine.generate({ ...params, steps: 2 }); // both units run, so every shader is compiled
-          const warmupMs = performance.now() - w0;
-          const { stats } = await engine.generate(params);
-          return { loadMs, warmupMs, stats, unet: `${info.unet.file} on ${info.unet.provider}` };
-        },
-        { url: setUrl, provider, capture, steps, size, fullsize },
+          async ({ url, provider, capture, steps, size, fullsize }) => {
+            const engine = (globalThis as unknown as { controlnetStudio: { engine: Engine } }).controlnetStudio.engine;
+            const t0 = performance.now();
+            const info = await engine.loadModelSet({
+              source: { kind: 'url', url },
+              provider,
+              graphCapture: capture,
+              controlnets: ['canny', ...(url.includes('tiny') ? ['scribble'] : [])],
+              unetPrecision: fullsize ? 'fp16' : undefined,
+            });
+            const loadMs = performance.now() - t0;
+            const hint = (k: number) => {
+              const data = new Uint8ClampedArray(size * size * 4);
+              for (let p = 0; p < size * size; p++) (data.fill(((p % size) + k) % 16 < 3 ? 255 : 0, p * 4, p * 4 + 3), (data[p * 4 + 3] = 255));
+              return { data, width: size, height: size };
+            };
+            const units = info.capabilities.controlnets.map((model, i) => ({ model, image: hint(i), weight: 1, start: i === 0 ? 0 : 0.5, end: 1, mode: 'balanced' as const }));
+            const params = { prompt: 'a photo of a cat', negativePrompt: 'blurry', steps, cfgScale: 7.5, seed: 1, width: size, height: size, sampler: 'euler-a' as const, units };
+            const w0 = performance.now();
+            if (!fullsize) await engine.generate({ ...params, steps: 2 }); // both units run, so every shader is compiled
+            const warmupMs = performance.now() - w0;
+            const { stats } = await engine.generate(params);
+            return { loadMs, warmupMs, stats, unet: `${info.unet.file} on ${info.unet.provider}` };
+          },
+          { url: setUrl, provider, capture, steps, size, fullsize },
         )
         .catch((err: Error) => {
           // A provider that can't run the set (e.g. the 4 GiB wasm32 heap) is reported, not fatal.
@@ -123,7 +129,10 @@ async function main() {
   if (gpu && cpu) console.log(`\nwall time WebGPU ÷ WASM, measured side by side: ${(gpu.wallMs / cpu.wallMs).toFixed(2)}`);
   if (gpu && plain) {
     // A session's ms here is its run() call: with capture that is the CPU's share (replay), without it the dispatch of every kernel.
-    const calls = (r: typeof gpu) => Object.entries(r.perStepMs).filter(([k]) => k.startsWith('unet/') || k.startsWith('controlnet/')).reduce((a, [, v]) => a + v, 0);
+    const calls = (r: typeof gpu) =>
+      Object.entries(r.perStepMs)
+        .filter(([k]) => k.startsWith('unet/') || k.startsWith('controlnet/'))
+        .reduce((a, [, v]) => a + v, 0);
     console.log(`UNet + ControlNet run() ms per step, captured ÷ not: ${calls(gpu).toFixed(1)} ÷ ${calls(plain).toFixed(1)} = ${(calls(gpu) / calls(plain)).toFixed(2)}`);
   }
   mkdirSync('bench/results', { recursive: true });

@@ -75,4 +75,3 @@ export async function generateSet(spec: GeneratedSet, outDir: string, log = cons
   );
   return sizes;
 }
-

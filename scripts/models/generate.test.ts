@@ -30,9 +30,23 @@ function listOnnx(root: string): string[] {
 
 function tensor(type: 'float32' | 'int64' | 'int32', dims: number[], fill: (i: number) => number): ort.Tensor {
   const n = dims.reduce((a, b) => a * b, 1);
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(fill(i))), dims);
-  if (type === 'int32') return new ort.Tensor('int32', Int32Array.from({ length: n }, (_, i) => fill(i)), dims);
-  return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => fill(i)), dims);
+  if (type === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: n }, (_, i) => BigInt(fill(i))),
+      dims,
+    );
+  if (type === 'int32')
+    return new ort.Tensor(
+      'int32',
+      Int32Array.from({ length: n }, (_, i) => fill(i)),
+      dims,
+    );
+  return new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: n }, (_, i) => fill(i)),
+    dims,
+  );
 }
 
 beforeAll(async () => {
@@ -87,7 +101,22 @@ describe('tiny model set', () => {
     const ops = (rel: string) => new Set(onnxProto.onnx.ModelProto.decode(readFileSync(modelPath(rel))).graph!.node!.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType!)));
     for (const graph of ['unet/model.onnx', 'controlnet/canny/model.onnx']) {
       const ops_ = ops(graph);
-      for (const op of ['Conv', 'InstanceNormalization', 'LayerNormalization', 'MatMul', 'Resize', 'Concat', 'Gemm', 'Erf', 'Sigmoid', 'Split', 'Sin', 'Cos', 'com.microsoft.MultiHeadAttention', 'com.microsoft.SkipLayerNormalization']) {
+      for (const op of [
+        'Conv',
+        'InstanceNormalization',
+        'LayerNormalization',
+        'MatMul',
+        'Resize',
+        'Concat',
+        'Gemm',
+        'Erf',
+        'Sigmoid',
+        'Split',
+        'Sin',
+        'Cos',
+        'com.microsoft.MultiHeadAttention',
+        'com.microsoft.SkipLayerNormalization',
+      ]) {
         if (graph.startsWith('controlnet') && (op === 'Resize' || op === 'Concat')) continue; // the encoder half: no upsampling
         expect(ops_, `${graph}: ${op}`).toContain(op);
       }

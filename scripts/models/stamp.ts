@@ -11,7 +11,12 @@ export function generatorHash(root = process.cwd()): string {
   const hash = createHash('sha256');
   for (const source of SOURCES) {
     const path = join(root, source);
-    const files = source.endsWith('.ts') ? [path] : readdirSync(path).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort().map((f) => join(path, f));
+    const files = source.endsWith('.ts')
+      ? [path]
+      : readdirSync(path)
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => join(path, f));
     for (const f of files) hash.update(f.slice(root.length)).update(readFileSync(f));
   }
   return hash.digest('hex');

@@ -33,8 +33,7 @@ export function bitmapCached(blob: Blob): Promise<ImageBitmap> {
   return job;
 }
 
-const untouched = (src: UnitSource, image: PlacedImage) =>
-  src.strokes.length === 0 && image.x === 0 && image.y === 0 && image.scale === 1 && image.width === src.width && image.height === src.height;
+const untouched = (src: UnitSource, image: PlacedImage) => src.strokes.length === 0 && image.x === 0 && image.y === 0 && image.scale === 1 && image.width === src.width && image.height === src.height;
 
 export async function rasterizeSource(src: UnitSource): Promise<Rgba> {
   const image = src.image;

@@ -72,7 +72,9 @@ describe('convert CLI', () => {
   it('refuses a base model given as --controlnet, and a ControlNet given as --checkpoint, and writes nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-')), 'set');
     await expect(convert(['--checkpoint', ck('single-file/controlnet.pth'), '--out', out], quiet)).rejects.toThrow(/is a ControlNet, not a base model\. Give it with --controlnet/);
-    await expect(convert(['--checkpoint', ck('single-file/model.ckpt'), '--controlnet', `x=${ck('single-file/model.ckpt')}`, '--out', out, '--text-heads', '2'], quiet)).rejects.toThrow(/is a whole model, not a ControlNet/);
+    await expect(convert(['--checkpoint', ck('single-file/model.ckpt'), '--controlnet', `x=${ck('single-file/model.ckpt')}`, '--out', out, '--text-heads', '2'], quiet)).rejects.toThrow(
+      /is a whole model, not a ControlNet/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -12,7 +12,11 @@ export function folderSource(dir: string): SetSource {
         () => true,
         () => false,
       ),
-    size: (path) => stat(join(dir, path)).then((s) => s.size, () => null),
+    size: (path) =>
+      stat(join(dir, path)).then(
+        (s) => s.size,
+        () => null,
+      ),
     localPath: (path) => join(dir, path),
     readRange: async (path, offset, length) => (await fileBytes(join(dir, path))).read(offset, length),
     list: (folder) => readdir(join(dir, folder)).catch(() => []),

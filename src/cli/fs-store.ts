@@ -8,7 +8,11 @@ import type { Appender, FileStore } from '../models/download/file-store.ts';
 export function folderStore(root: string): FileStore {
   const at = (path: string) => join(root, path);
   return {
-    size: (path) => stat(at(path)).then((s) => s.size, () => null),
+    size: (path) =>
+      stat(at(path)).then(
+        (s) => s.size,
+        () => null,
+      ),
     async append(path, truncate): Promise<Appender> {
       await mkdir(dirname(at(path)), { recursive: true });
       const handle = await open(at(path), truncate ? 'w' : 'a');
@@ -19,7 +23,11 @@ export function folderStore(root: string): FileStore {
     },
     rename: (from, to) => rename(at(from), at(to)),
     remove: (path) => rm(at(path), { recursive: true, force: true }),
-    blob: (path) => stat(at(path)).then(() => openAsBlob(at(path)), () => null),
+    blob: (path) =>
+      stat(at(path)).then(
+        () => openAsBlob(at(path)),
+        () => null,
+      ),
     list: (folder) => readdir(at(folder)).catch(() => []),
     localPath: at,
   };

@@ -21,7 +21,9 @@ describe('generate CLI inputs', () => {
     await main(['--models', SET, '--control', `canny=${BIRD}`, '--preprocess', 'canny', '--resize-mode', 'fill', ...base(out)]);
     const png = new Uint8Array(readFileSync(out));
     expect(decodePngImage(png).width).toBe(64);
-    expect(parseParameters(readPngText(png).parameters!).fields['ControlNet 0']).toContain('Module: canny, Model: canny, Weight: 1, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced, Resize Mode: Resize and Fill');
+    expect(parseParameters(readPngText(png).parameters!).fields['ControlNet 0']).toContain(
+      'Module: canny, Model: canny, Weight: 1, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced, Resize Mode: Resize and Fill',
+    );
     await main(['--models', SET, '--control', `canny=${BIRD}`, ...base(join(d, 'b.png'))]);
   });
 
@@ -37,7 +39,9 @@ describe('generate CLI inputs', () => {
     const partial = join(dir(), 'set');
     cpSync(SET, partial, { recursive: true });
     rmSync(join(partial, 'text_encoder'), { recursive: true });
-    await expect(main(['--models', partial, ...base(out)])).rejects.toThrow('The set has no text_encoder/model.onnx, which every set needs. It has unet/model.onnx, vae_decoder/model.onnx, vae_encoder/model.onnx, ControlNets canny, scribble, zero-init, inpaint. Is it a complete set in the diffusers ONNX layout?');
+    await expect(main(['--models', partial, ...base(out)])).rejects.toThrow(
+      'The set has no text_encoder/model.onnx, which every set needs. It has unet/model.onnx, vae_decoder/model.onnx, vae_encoder/model.onnx, ControlNets canny, scribble, zero-init, inpaint. Is it a complete set in the diffusers ONNX layout?',
+    );
     await expect(main(['--models', SET, '--control', `nosuch=${BIRD}`, ...base(out)])).rejects.toThrow('There is no ControlNet named nosuch; this set has canny, scribble, zero-init, inpaint.');
   });
 

@@ -21,10 +21,35 @@ describe('generate CLI', () => {
     // A 64×64 control map cut from ControlNet's own test image.
     const bird = decodePngImage(new Uint8Array(readFileSync(sharedPath('images', 'bird.png'))));
     const crop = new Uint8ClampedArray(64 * 64 * 4);
-    for (let y = 0; y < 64; y++) crop.set(bird.data.subarray((y * bird.width) * 4, (y * bird.width + 64) * 4), y * 64 * 4);
+    for (let y = 0; y < 64; y++) crop.set(bird.data.subarray(y * bird.width * 4, (y * bird.width + 64) * 4), y * 64 * 4);
     writeFileSync(join(dir, 'hint.png'), encodePngWithText({ data: crop, width: 64, height: 64 }, {}));
     const out = join(dir, 'out.png');
-    await main(['--models', 'public/models/tiny-sd15', '--prompt', 'a bird on a branch', '--negative', 'blurry', '--control', `canny=${join(dir, 'hint.png')}:0.8:0:1`, '--control', `scribble=${join(dir, 'hint.png')}:0.5`, '--steps', '3', '--sampler', 'dpmpp-2m-karras', '--cfg', '7', '--seed', '18446744073709551615', '--width', '64', '--height', '64', '--out', out]);
+    await main([
+      '--models',
+      'public/models/tiny-sd15',
+      '--prompt',
+      'a bird on a branch',
+      '--negative',
+      'blurry',
+      '--control',
+      `canny=${join(dir, 'hint.png')}:0.8:0:1`,
+      '--control',
+      `scribble=${join(dir, 'hint.png')}:0.5`,
+      '--steps',
+      '3',
+      '--sampler',
+      'dpmpp-2m-karras',
+      '--cfg',
+      '7',
+      '--seed',
+      '18446744073709551615',
+      '--width',
+      '64',
+      '--height',
+      '64',
+      '--out',
+      out,
+    ]);
     const png = new Uint8Array(readFileSync(out));
     const image = decodePngImage(png);
     expect([image.width, image.height]).toEqual([64, 64]);

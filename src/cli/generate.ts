@@ -48,7 +48,7 @@ export function joinNegativeValues(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const next = argv[i + 1];
-    if (/^--[a-z-]+$/.test(argv[i]!) && next !== undefined && /^-\d/.test(next)) out.push(`${argv[i]}=${next}`), i++;
+    if (/^--[a-z-]+$/.test(argv[i]!) && next !== undefined && /^-\d/.test(next)) (out.push(`${argv[i]}=${next}`), i++);
     else out.push(argv[i]!);
   }
   return out;
@@ -83,7 +83,11 @@ const AREAS: InpaintArea[] = ['whole', 'masked'];
 const CONTENTS: MaskedContent[] = ['original', 'fill', 'noise', 'nothing'];
 
 /** --init (and --mask with its inpainting options) as the run's input image. */
-function imageInput(values: Record<string, string | string[] | undefined> & { init?: string; mask?: string; strength: string },  resizeMode: ResizeMode, numberOf: (flag: string, v: string) => number): ImageInput | null {
+function imageInput(
+  values: Record<string, string | string[] | undefined> & { init?: string; mask?: string; strength: string },
+  resizeMode: ResizeMode,
+  numberOf: (flag: string, v: string) => number,
+): ImageInput | null {
   if (!values.init) {
     if (values.mask) throw new Error('--mask needs --init: the image to inpaint.');
     return null;
@@ -97,7 +101,8 @@ function imageInput(values: Record<string, string | string[] | undefined> & { in
   if (maskBlur < 0 || padding < 0) throw new Error('--mask-blur and --padding are pixels, 0 or more.');
   const image = hwc3(readPng(values.init));
   const mask = values.mask ? maskFromRgba(hwc3(readPng(values.mask))) : null;
-  if (mask && (mask.width !== image.width || mask.height !== image.height)) throw new Error(`--mask is ${mask.width}×${mask.height} and --init ${image.width}×${image.height}; give a mask of the image's size.`);
+  if (mask && (mask.width !== image.width || mask.height !== image.height))
+    throw new Error(`--mask is ${mask.width}×${mask.height} and --init ${image.width}×${image.height}; give a mask of the image's size.`);
   return { image, strength: numberOf('strength', values.strength), resizeMode, mask, inpaint: { maskBlur, content, area, padding } };
 }
 
@@ -136,8 +141,10 @@ export async function main(argv: string[]): Promise<string> {
     },
   });
   if (!values.models) throw new Error('--models <dir> is required: a model set in the diffusers ONNX layout.');
-  if (!existsSync(values.models) || !statSync(values.models).isDirectory()) throw new Error(`--models ${values.models}: there is no such folder. Give the folder of a model set (the one with model_index.json).`);
-  if (!existsSync(join(values.models, 'model_index.json'))) throw new Error(`--models ${values.models} has no model_index.json: it is not a model set. Convert a checkpoint into it with npm run convert, or give the set's top folder.`);
+  if (!existsSync(values.models) || !statSync(values.models).isDirectory())
+    throw new Error(`--models ${values.models}: there is no such folder. Give the folder of a model set (the one with model_index.json).`);
+  if (!existsSync(join(values.models, 'model_index.json')))
+    throw new Error(`--models ${values.models} has no model_index.json: it is not a model set. Convert a checkpoint into it with npm run convert, or give the set's top folder.`);
   const resizeMode = CLI_RESIZE[values['resize-mode']];
   if (!resizeMode) throw new Error(`--resize-mode must be crop, fill or just-resize (got "${values['resize-mode']}").`);
   const preprocessors = values.preprocess.map((p) => {
@@ -154,7 +161,11 @@ export async function main(argv: string[]): Promise<string> {
   const controls = values.control.map(parseControl);
   const [width, height] = [numberOf('width', values.width), numberOf('height', values.height)];
   const units = await Promise.all(
-    controls.map(async ({ path, ...u }, i) => ({ ...u, image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode), fromInput: preprocessors[i] === 'inpaint_only' })),
+    controls.map(async ({ path, ...u }, i) => ({
+      ...u,
+      image: await controlMapFor(readPng(path), preprocessors[i] ?? 'none', width, height, resizeMode),
+      fromInput: preprocessors[i] === 'inpaint_only',
+    })),
   );
   const input = imageInput(values, resizeMode, numberOf);
   const tagged = extractLoraTags(values.prompt);
@@ -189,7 +200,16 @@ export async function main(argv: string[]): Promise<string> {
     width: params.width,
     height: params.height,
     model: basename(resolve(values.models)),
-    units: controls.map((c, i) => ({ module: preprocessors[i] ?? 'none', model: c.model, weight: c.weight, guidanceStart: c.start, guidanceEnd: c.end, controlMode: MODE_LABELS[c.mode], resizeMode: RESIZE_MODE_LABELS[resizeMode], pixelPerfect: false })),
+    units: controls.map((c, i) => ({
+      module: preprocessors[i] ?? 'none',
+      model: c.model,
+      weight: c.weight,
+      guidanceStart: c.start,
+      guidanceEnd: c.end,
+      controlMode: MODE_LABELS[c.mode],
+      resizeMode: RESIZE_MODE_LABELS[resizeMode],
+      pixelPerfect: false,
+    })),
     loraHashes: loras.hashes,
     extra: input ? inputParameterFields(input) : [],
   });

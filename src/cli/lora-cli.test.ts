@@ -32,7 +32,10 @@ const maxDiff = (a: Uint8ClampedArray, b: Uint8ClampedArray) => a.reduce((m, v, 
 beforeAll(async () => {
   const checkpoint = join(CHECKPOINTS(), 'single-file/model.safetensors');
   await convert(['--checkpoint', checkpoint, '--out', plain, '--precision', 'fp32', '--text-heads', '2'], () => {});
-  await convert(['--checkpoint', checkpoint, '--lora', `${lora('kohya.safetensors')}:0.7`, '--lora', `${lora('peft.safetensors')}:0.5`, '--out', baked, '--precision', 'fp32', '--text-heads', '2'], () => {});
+  await convert(
+    ['--checkpoint', checkpoint, '--lora', `${lora('kohya.safetensors')}:0.7`, '--lora', `${lora('peft.safetensors')}:0.5`, '--out', baked, '--precision', 'fp32', '--text-heads', '2'],
+    () => {},
+  );
 }, 60_000);
 
 describe('LoRAs in the CLIs', () => {
@@ -52,12 +55,18 @@ describe('LoRAs in the CLIs', () => {
     expect(maxDiff(tagged.pixels, atLoad.pixels)).toBeLessThanOrEqual(1);
     // The LoRAs change the image: were they dropped, the comparisons above would still pass against `without`.
     expect(maxDiff(without.pixels, atLoad.pixels)).toBeGreaterThan(8);
-    const hash = (f: string) => createHash('sha256').update(readFileSync(lora(f))).digest('hex').slice(0, 12);
+    const hash = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(lora(f)))
+        .digest('hex')
+        .slice(0, 12);
     expect(tagged.params.prompt).toBe('a cat <lora:kohya:0.7> <lora:peft:0.5>');
     expect(tagged.params.fields['Lora hashes']).toBe(`kohya: ${hash('kohya.safetensors')}, peft: ${hash('peft.safetensors')}`);
   });
 
   it('a tag naming a LoRA it cannot find is an error, not a silent skip', async () => {
-    await expect(image(['--models', plain, '--prompt', 'a cat <lora:add_detail:1>', '--lora-dir', LORA_DIR()], 'missing.png')).rejects.toThrow(/names LoRA add_detail, which is not among .* \(kohya, peft\)/);
+    await expect(image(['--models', plain, '--prompt', 'a cat <lora:add_detail:1>', '--lora-dir', LORA_DIR()], 'missing.png')).rejects.toThrow(
+      /names LoRA add_detail, which is not among .* \(kohya, peft\)/,
+    );
   });
 });

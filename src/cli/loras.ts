@@ -60,7 +60,8 @@ export async function resolveLoras(specs: LoraSpec[], dirs: string[], tags: Lora
   for (const s of specs) known.set(loraName(s.path), s.path);
   const wanted = [...specs, ...tags.map((t) => ({ ...t, path: known.get(t.name) ?? '' }))];
   const missing = tags.filter((t) => !known.has(t.name)).map((t) => t.name);
-  if (missing.length) throw new CheckpointError(`The prompt names LoRA ${missing.join(', ')}, which is not among the --lora files or in a --lora-dir folder (${[...known.keys()].join(', ') || 'none given'}).`);
+  if (missing.length)
+    throw new CheckpointError(`The prompt names LoRA ${missing.join(', ')}, which is not among the --lora files or in a --lora-dir folder (${[...known.keys()].join(', ') || 'none given'}).`);
   const files = new Map<string, Promise<AppliedLora['lora']>>();
   const applied: AppliedLora[] = [];
   for (const w of wanted) {

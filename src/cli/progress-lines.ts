@@ -4,7 +4,8 @@
 import type { GraphProgress } from '../convert/write-set.ts';
 
 const mb = (n: number) => (n / 1e6).toFixed(0);
-const describe = (p: GraphProgress) => `${p.graph} (${p.index + 1}/${p.count}): ${mb(p.done)} of ${mb(p.total)} MB · ${mb(p.bytesPerSecond)} MB/s · ETA ${p.etaSeconds === null ? '…' : `${Math.ceil(p.etaSeconds)} s`}`;
+const describe = (p: GraphProgress) =>
+  `${p.graph} (${p.index + 1}/${p.count}): ${mb(p.done)} of ${mb(p.total)} MB · ${mb(p.bytesPerSecond)} MB/s · ETA ${p.etaSeconds === null ? '…' : `${Math.ceil(p.etaSeconds)} s`}`;
 
 export class ProgressLines {
   private graph: string | null = null;

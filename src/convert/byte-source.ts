@@ -61,7 +61,8 @@ export async function httpBytes(url: string, fetchImpl: typeof fetch = fetch, si
       throw new CheckpointError(`Could not read ${url}: ${(err as Error).message}. Check the address and the connection.`);
     }
     if (res.status === 404) throw new CheckpointError(`${url} was not found (404). Check the address.`);
-    if (res.status !== 206) throw new CheckpointError(`${url} answered ${res.status} to a Range request; converting a remote file needs a server that sends byte ranges (206). Download the file and import it from disk.`);
+    if (res.status !== 206)
+      throw new CheckpointError(`${url} answered ${res.status} to a Range request; converting a remote file needs a server that sends byte ranges (206). Download the file and import it from disk.`);
     return res;
   };
   const first = await get(0, 1);

@@ -34,7 +34,9 @@ describe('ControlNet heads', () => {
     const shapes = controlNetShapes([320, 640, 1280, 1280], 'linear', 1024);
     const paired = { block_channels: [320, 640, 1280, 1280], layers_per_block: 2, context_dim: 1024, heads: [5, 10, 20, 20] };
     expect(unetArchFromShapes(shapes, 'control_model.', 'cn.pth', { paired }, null, true).heads).toEqual([5, 10, 20, 20]);
-    expect(() => unetArchFromShapes(shapes, 'control_model.', 'cn.pth', { paired: { ...paired, block_channels: [32, 32, 32, 64] } }, null, true)).toThrow(/cn\.pth is a ControlNet whose attention head count its weights do not say \(widths 320\/640\/1280\/1280, linear projections\).*give "UNet heads"/);
+    expect(() => unetArchFromShapes(shapes, 'control_model.', 'cn.pth', { paired: { ...paired, block_channels: [32, 32, 32, 64] } }, null, true)).toThrow(
+      /cn\.pth is a ControlNet whose attention head count its weights do not say \(widths 320\/640\/1280\/1280, linear projections\).*give "UNet heads"/,
+    );
     expect(unetArchFromShapes(shapes, 'control_model.', 'cn.pth', { unetHeads: 16 }, null, true).heads).toEqual([16, 16, 16, 16]);
   });
 });

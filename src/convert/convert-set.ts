@@ -70,7 +70,9 @@ async function cleanUpAfter<T>(store: FileStore, paths: string[], work: () => Pr
 
 function checkFits(cn: NamedControlNet, unet: OpenedPipeline['arch']['unet']): void {
   if (!controlNetFits(cn.opened.arch, unet)) {
-    throw new CheckpointError(`ControlNet "${cn.name}" (${cn.opened.label}) was made for a different UNet (widths ${cn.opened.arch.blockChannels.join('/')}, text width ${cn.opened.arch.contextDim}) than ${unet.blockChannels.join('/')}, ${unet.contextDim}: its residuals would not fit.`);
+    throw new CheckpointError(
+      `ControlNet "${cn.name}" (${cn.opened.label}) was made for a different UNet (widths ${cn.opened.arch.blockChannels.join('/')}, text width ${cn.opened.arch.contextDim}) than ${unet.blockChannels.join('/')}, ${unet.contextDim}: its residuals would not fit.`,
+    );
   }
 }
 
@@ -140,7 +142,9 @@ export async function addControlNetsToSet(controlnets: NamedControlNet[], opts: 
     // Replacing would delete the old one if this conversion failed half-way; a new name loses nothing.
     if (studio.controlnets?.includes(cn.name)) throw new CheckpointError(`The set already has a ControlNet named "${cn.name}"; give the new one another name.`);
     if (shape && !sameUnetShape(unetShape(cn.opened.arch), shape)) {
-      throw new CheckpointError(`ControlNet "${cn.name}" (${cn.opened.label}) does not fit this set's UNet: it has ${describeUnetShape(unetShape(cn.opened.arch))}, the set ${describeUnetShape(shape)}.`);
+      throw new CheckpointError(
+        `ControlNet "${cn.name}" (${cn.opened.label}) does not fit this set's UNet: it has ${describeUnetShape(unetShape(cn.opened.arch))}, the set ${describeUnetShape(shape)}.`,
+      );
     }
   }
   const dtype = floatType(opts.precision);

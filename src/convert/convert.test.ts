@@ -44,12 +44,20 @@ async function worstErrors(set: string): Promise<Record<string, number>> {
 
 describe.each(['fp32', 'fp16'] as const)('conversion to %s', (precision) => {
   const tolerance = precision === 'fp32' ? FP32_TOLERANCE : FP16_TOLERANCE;
-  it.each(FORMATS)('$label: every reference case matches the original code', async ({ base, controlnet }) => {
-    const out = tmp('set');
-    // The tiny text encoder is 32 wide, so its 2 heads must be said (a real CLIP's 12 are read from its width).
-    await convertCli(['--checkpoint', ck(base), '--controlnet', `canny=${controlnet()}`, '--out', out, '--precision', precision, '--text-heads', '2'], quiet);
-    const errors = await worstErrors(out);
-    console.log(`${precision} ${base} + ${controlnet().split('/').pop()}: ${Object.entries(errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
-    for (const [name, error] of Object.entries(errors)) expect(error, name).toBeLessThanOrEqual(tolerance);
-  }, 60_000);
+  it.each(FORMATS)(
+    '$label: every reference case matches the original code',
+    async ({ base, controlnet }) => {
+      const out = tmp('set');
+      // The tiny text encoder is 32 wide, so its 2 heads must be said (a real CLIP's 12 are read from its width).
+      await convertCli(['--checkpoint', ck(base), '--controlnet', `canny=${controlnet()}`, '--out', out, '--precision', precision, '--text-heads', '2'], quiet);
+      const errors = await worstErrors(out);
+      console.log(
+        `${precision} ${base} + ${controlnet().split('/').pop()}: ${Object.entries(errors)
+          .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+          .join(', ')}`,
+      );
+      for (const [name, error] of Object.entries(errors)) expect(error, name).toBeLessThanOrEqual(tolerance);
+    },
+    60_000,
+  );
 });

@@ -37,17 +37,39 @@ async function refusal(file: string): Promise<string> {
 function statePickle(offset: number[], shape: number[][], stride: number[][], numel = 16): Uint8Array {
   const tuple = (items: number[][]) => [0x28, ...items.flat(), 0x74];
   return Uint8Array.from([
-    0x80, 0x02, 0x7d, // PROTO 2, EMPTY_DICT
-    0x8c, KEY.length, ...text(KEY), // the key
-    0x63, ...text('torch._utils\n_rebuild_tensor_v2\n'), // GLOBAL
+    0x80,
+    0x02,
+    0x7d, // PROTO 2, EMPTY_DICT
+    0x8c,
+    KEY.length,
+    ...text(KEY), // the key
+    0x63,
+    ...text('torch._utils\n_rebuild_tensor_v2\n'), // GLOBAL
     0x28, // MARK (the call's arguments)
-    0x28, 0x8c, 7, ...text('storage'), 0x63, ...text('torch\nFloatStorage\n'), 0x8c, 1, ...text('0'), 0x8c, 3, ...text('cpu'), 0x4a, ...int32(numel), 0x74, 0x51, // BINPERSID
+    0x28,
+    0x8c,
+    7,
+    ...text('storage'),
+    0x63,
+    ...text('torch\nFloatStorage\n'),
+    0x8c,
+    1,
+    ...text('0'),
+    0x8c,
+    3,
+    ...text('cpu'),
+    0x4a,
+    ...int32(numel),
+    0x74,
+    0x51, // BINPERSID
     ...offset,
     ...tuple(shape),
     ...tuple(stride),
     0x89, // requires_grad False
-    0x74, 0x52, // TUPLE, REDUCE
-    0x73, 0x2e, // SETITEM, STOP
+    0x74,
+    0x52, // TUPLE, REDUCE
+    0x73,
+    0x2e, // SETITEM, STOP
   ]);
 }
 const int32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
@@ -55,19 +77,26 @@ const binint = (v: number) => [0x4a, ...int32(v)];
 
 function writeCkpt(pickle: Uint8Array, storageBytes = 64): string {
   const file = join(dir(), 'model.ckpt');
-  writeFileSync(file, zipSync({ 'archive/data.pkl': [pickle, { level: 0 }], 'archive/data/0': [new Uint8Array(storageBytes), { level: 0 }], 'archive/version': [Uint8Array.from(text('3\n')), { level: 0 }] }));
+  writeFileSync(
+    file,
+    zipSync({ 'archive/data.pkl': [pickle, { level: 0 }], 'archive/data/0': [new Uint8Array(storageBytes), { level: 0 }], 'archive/version': [Uint8Array.from(text('3\n')), { level: 0 }] }),
+  );
   return file;
 }
 
 describe('crafted .ckpt pickles', () => {
   it('a 1 MB integer (LONG4) is refused at once, not parsed for minutes', async () => {
     const huge = [0x8b, ...int32(1 << 20), ...new Array<number>(1 << 20).fill(0x7f)];
-    expect(await refusal(writeCkpt(statePickle(huge, [binint(4), binint(4)], [binint(4), binint(1)])))).toMatch(/model\.ckpt could not be read: an integer 1048576 bytes wide, which no checkpoint value is/);
+    expect(await refusal(writeCkpt(statePickle(huge, [binint(4), binint(4)], [binint(4), binint(1)])))).toMatch(
+      /model\.ckpt could not be read: an integer 1048576 bytes wide, which no checkpoint value is/,
+    );
   });
 
   it('an 8-byte integer beyond any file, as an offset, is refused as such (LONG1)', async () => {
     const big = [0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40];
-    expect(await refusal(writeCkpt(statePickle(big, [binint(4), binint(4)], [binint(4), binint(1)])))).toMatch(/tensor model\.diffusion_model\.input_blocks\.0\.0\.weight has a storage offset that is not a whole number ≥ 0/);
+    expect(await refusal(writeCkpt(statePickle(big, [binint(4), binint(4)], [binint(4), binint(1)])))).toMatch(
+      /tensor model\.diffusion_model\.input_blocks\.0\.0\.weight has a storage offset that is not a whole number ≥ 0/,
+    );
   });
 
   it('a NaN storage offset is refused, not read as zeros', async () => {
@@ -129,7 +158,9 @@ function bfloat16Bits(values: Float32Array): Uint16Array {
 describe('bf16 checkpoints', () => {
   it('a bf16 single file converts, and matches the original code within bf16’s rounding of the weights', async () => {
     const { tensors } = await readSafetensors(await fileBytes(join(CHECKPOINTS(), 'single-file/model.safetensors')));
-    const bf16 = [...tensors.values()].map((s): StoredTensor => (s.dtype === 'float16' ? { ...s, dtype: 'bfloat16', bytes: async () => new Uint8Array(bfloat16Bits(toFloat32(s.dtype, await s.bytes())).buffer) } : s));
+    const bf16 = [...tensors.values()].map((s): StoredTensor =>
+      s.dtype === 'float16' ? { ...s, dtype: 'bfloat16', bytes: async () => new Uint8Array(bfloat16Bits(toFloat32(s.dtype, await s.bytes())).buffer) } : s,
+    );
     const file = join(dir(), 'model-bf16.safetensors');
     await writeSafetensorsFile(file, bf16);
     const out = join(dir(), 'set');

@@ -22,7 +22,14 @@ import { importCheckpoint, listStored, type ImportStores } from './import-checkp
 const clipVocab = async () => new Uint8Array(readFileSync(CLIP_VOCAB));
 const stores = (): ImportStores & { root: string } => {
   const root = mkdtempSync(join(tmpdir(), 'import-'));
-  return { root, sets: folderStore(join(root, 'models')), controlnets: folderStore(join(root, 'controlnets')), downloads: folderStore(join(root, 'downloads')), loras: folderStore(join(root, 'loras')), taesd: folderStore(join(root, 'taesd')) };
+  return {
+    root,
+    sets: folderStore(join(root, 'models')),
+    controlnets: folderStore(join(root, 'controlnets')),
+    downloads: folderStore(join(root, 'downloads')),
+    loras: folderStore(join(root, 'loras')),
+    taesd: folderStore(join(root, 'taesd')),
+  };
 };
 const files = async (...paths: string[]) => new Map(await Promise.all(paths.map(async (p) => [p.split('/').pop()!, await fileBytes(join(CHECKPOINTS(), p))] as const)));
 
@@ -46,7 +53,18 @@ describe('importing checkpoints', () => {
     expect(result.kind).toBe('set');
     const fetched = server.log.filter((r) => r.status === 200 || r.status === 206).map((r) => r.path.replace(/^diffusers\//, ''));
     expect(new Set(fetched)).toEqual(
-      new Set(['model_index.json', 'unet/config.json', 'vae/config.json', 'text_encoder/config.json', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'scheduler/scheduler_config.json', 'text_encoder/model.safetensors', 'unet/diffusion_pytorch_model.fp16.safetensors', 'vae/diffusion_pytorch_model.safetensors']),
+      new Set([
+        'model_index.json',
+        'unet/config.json',
+        'vae/config.json',
+        'text_encoder/config.json',
+        'tokenizer/vocab.json',
+        'tokenizer/merges.txt',
+        'scheduler/scheduler_config.json',
+        'text_encoder/model.safetensors',
+        'unet/diffusion_pytorch_model.fp16.safetensors',
+        'vae/diffusion_pytorch_model.safetensors',
+      ]),
     );
     expect(fetched.some((p) => p.startsWith('controlnet/'))).toBe(false);
     // Progress is per graph, in order; the downloads are removed once converted.
@@ -58,7 +76,12 @@ describe('importing checkpoints', () => {
 
   it('stores a ControlNet on its own, and a set loads it beside its own and generates with it', async () => {
     const s = stores();
-    const base = await importCheckpoint({ kind: 'files', files: await files('single-file/model.safetensors', 'single-file/model.yaml') }, s, { name: 'tiny', precision: 'fp32', overrides: { textHeads: 2 }, clipVocab });
+    const base = await importCheckpoint({ kind: 'files', files: await files('single-file/model.safetensors', 'single-file/model.yaml') }, s, {
+      name: 'tiny',
+      precision: 'fp32',
+      overrides: { textHeads: 2 },
+      clipVocab,
+    });
     // Without its .yaml and without a set of its family, the heads are asked for, not guessed.
     const alone = importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'my canny', precision: 'fp32', clipVocab });
     await expect(alone).rejects.toThrow(/controlnet\.pth is a ControlNet whose attention head count its weights do not say \(widths 32\/32\/32\/64.*give "UNet heads"/);
@@ -71,7 +94,15 @@ describe('importing checkpoints', () => {
     expect(listed.sets.map((x) => x.index.controlnet_studio?.label)).toEqual(['tiny']);
     expect(listed.controlnets.map((c) => [c.name, c.precision, c.converted_from, c.unet_shape.heads])).toEqual([['my-canny', 'fp32', 'controlnet.pth', [8, 8, 8, 8]]]);
     // The stored ControlNet gives the reference residuals.
-    expect(Math.max(...(await caseErrors(join(s.root, 'controlnets/my-canny'), referenceCases().find((c) => c.name === 'controlnet')!, 'model.onnx')))).toBeLessThanOrEqual(1e-4);
+    expect(
+      Math.max(
+        ...(await caseErrors(
+          join(s.root, 'controlnets/my-canny'),
+          referenceCases().find((c) => c.name === 'controlnet')!,
+          'model.onnx',
+        )),
+      ),
+    ).toBeLessThanOrEqual(1e-4);
 
     const { models, capabilities } = await loadModelSet(storeSource(s.sets, base.id), {
       createSession: nodeSession(),
@@ -88,8 +119,15 @@ describe('importing checkpoints', () => {
 
     // A ControlNet given other heads by hand is refused at load, with both layouts named.
     await importCheckpoint({ kind: 'files', files: await files('single-file/controlnet.pth') }, s, { name: 'four heads', precision: 'fp32', clipVocab, overrides: { unetHeads: 4 } });
-    const load = loadModelSet(storeSource(s.sets, base.id), { createSession: nodeSession(), ops: nodeOps(), controlnets: ['four-heads'], storedControlnets: [{ name: 'four-heads', source: storeSource(s.controlnets, 'four-heads') }] });
-    await expect(load).rejects.toThrow('ControlNet "four-heads" was converted for a UNet with widths 32/32/32/64, 32-wide text, 4/4/4/4 attention heads; this set\'s UNet has widths 32/32/32/64, 32-wide text, 8/8/8/8 attention heads.');
+    const load = loadModelSet(storeSource(s.sets, base.id), {
+      createSession: nodeSession(),
+      ops: nodeOps(),
+      controlnets: ['four-heads'],
+      storedControlnets: [{ name: 'four-heads', source: storeSource(s.controlnets, 'four-heads') }],
+    });
+    await expect(load).rejects.toThrow(
+      'ControlNet "four-heads" was converted for a UNet with widths 32/32/32/64, 32-wide text, 4/4/4/4 attention heads; this set\'s UNet has widths 32/32/32/64, 32-wide text, 8/8/8/8 attention heads.',
+    );
   }, 60_000);
 
   it('a cancelled import leaves nothing in storage', async () => {

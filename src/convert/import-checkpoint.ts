@@ -55,7 +55,13 @@ export interface Imported extends ConvertResult {
   seconds: number;
 }
 
-const slug = (name: string) => name.trim().toLowerCase().replace(/\.(safetensors|ckpt|pth|pt|bin)$/, '').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+const slug = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/\.(safetensors|ckpt|pth|pt|bin)$/, '')
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'model';
 
 /** A folder name not taken yet in `store` ("name", "name-2", …). */
 async function freeFolder(store: FileStore, base: string): Promise<string> {
@@ -150,7 +156,10 @@ async function importTaesd(files: Map<string, ByteSource>, source: ImportSource,
 export async function importLoraInput(source: ImportSource, stores: ImportStores, opts: Omit<LoraImportOptions, 'source'> & Pick<ImportOptions, 'fetch' | 'onDownload'>): Promise<StoredLoraInfo> {
   const files = source.kind === 'files' ? source.files : await fetchRepo(source.repo, source.files ?? ['pytorch_lora_weights.safetensors'], stores, opts);
   const candidates = [...files.entries()].filter(([p]) => /\.(safetensors|pt|bin|ckpt)$/i.test(p));
-  if (candidates.length !== 1) throw new CheckpointError(candidates.length ? `Pick one LoRA file at a time (got ${candidates.map(([p]) => p).join(', ')}).` : 'No LoRA file among the picked files: pick a .safetensors (or .pt / .bin) LoRA.');
+  if (candidates.length !== 1)
+    throw new CheckpointError(
+      candidates.length ? `Pick one LoRA file at a time (got ${candidates.map(([p]) => p).join(', ')}).` : 'No LoRA file among the picked files: pick a .safetensors (or .pt / .bin) LoRA.',
+    );
   try {
     return await importLora(candidates[0]![1], stores.loras, { ...opts, source: source.kind === 'hub' ? source.repo : candidates[0]![0] });
   } finally {

@@ -101,7 +101,10 @@ export class LoraLibrary {
 
   private async read(name: string, library: StoredLoraInfo[]): Promise<LoraFile> {
     const info = library.find((l) => l.name === name);
-    if (!info) throw new CheckpointError(`There is no LoRA named "${name}" in the library${library.length ? ` (it has ${library.map((l) => l.name).join(', ')})` : ' (it is empty)'}. Import it in the model manager, or fix the name in the prompt.`);
+    if (!info)
+      throw new CheckpointError(
+        `There is no LoRA named "${name}" in the library${library.length ? ` (it has ${library.map((l) => l.name).join(', ')})` : ' (it is empty)'}. Import it in the model manager, or fix the name in the prompt.`,
+      );
     let cached = this.files.get(name);
     if (cached?.sha256 !== info.sha256) {
       const blob = await this.store.blob(`${info.name}/${info.file}`);

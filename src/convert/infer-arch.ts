@@ -114,7 +114,17 @@ export function unetArchFromShapes(tensors: TensorMap, prefix: string, file: str
     }
   }
   if (!contextDim) contextDim = shapeOf(tensors, `${prefix}middle_block.1.transformer_blocks.0.attn2.to_k.weight`)?.[1] ?? 0;
-  return { inChannels: conv[1]!, blockChannels: widths, layersPerBlock, attention, heads: headsFor({ widths, projection, contextDim }, overrides, yaml, controlnet ? { file } : null), transformerDepth: depth, contextDim, projection, groups: 32 };
+  return {
+    inChannels: conv[1]!,
+    blockChannels: widths,
+    layersPerBlock,
+    attention,
+    heads: headsFor({ widths, projection, contextDim }, overrides, yaml, controlnet ? { file } : null),
+    transformerDepth: depth,
+    contextDim,
+    projection,
+    groups: 32,
+  };
 }
 
 /** ControlNet v1's hint encoder: 8 convolutions at input_hint_block.0, 2, …, 14; the widths are those of convs 0, 4, 8, 12. */

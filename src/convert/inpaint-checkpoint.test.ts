@@ -34,7 +34,11 @@ function diffusersInpaintFolder(): string {
 async function unetOutput(set: string): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(join(set, 'unet/model.onnx'));
   const c = inpaintCase();
-  const shapes = new Map(referenceCases().find((r) => r.name === 'unet')!.inputs.map((t) => [t.name, t.shape]));
+  const shapes = new Map(
+    referenceCases()
+      .find((r) => r.name === 'unet')!
+      .inputs.map((t) => [t.name, t.shape]),
+  );
   const feeds: Record<string, ort.Tensor> = {};
   for (const meta of session.inputMetadata) {
     const given = c.inputs.find((t) => t.name === meta.name);
@@ -51,17 +55,21 @@ const LAYOUTS = [
 ];
 
 describe('inpainting checkpoints', () => {
-  it.each(LAYOUTS)('$label converts and matches LatentInpaintDiffusion', async ({ path }) => {
-    const out = tmp('set');
-    await convertCli(['--checkpoint', path(), '--out', out, '--precision', 'fp32', '--text-heads', '2'], () => {});
-    const index = JSON.parse(readFileSync(join(out, 'model_index.json'), 'utf8'));
-    expect(index.controlnet_studio.inpainting).toBe(true);
-    const c = inpaintCase();
-    const expected = readCaseTensor(c.outputs[0]!, INPAINT_REF());
-    const worst = worstAllowance(await unetOutput(out), expected, c.tolerance);
-    console.log(`inpainting UNet: worst error ${worst.toFixed(3)} of the allowance`);
-    expect(worst).toBeLessThanOrEqual(1);
-  }, 60_000);
+  it.each(LAYOUTS)(
+    '$label converts and matches LatentInpaintDiffusion',
+    async ({ path }) => {
+      const out = tmp('set');
+      await convertCli(['--checkpoint', path(), '--out', out, '--precision', 'fp32', '--text-heads', '2'], () => {});
+      const index = JSON.parse(readFileSync(join(out, 'model_index.json'), 'utf8'));
+      expect(index.controlnet_studio.inpainting).toBe(true);
+      const c = inpaintCase();
+      const expected = readCaseTensor(c.outputs[0]!, INPAINT_REF());
+      const worst = worstAllowance(await unetOutput(out), expected, c.tolerance);
+      console.log(`inpainting UNet: worst error ${worst.toFixed(3)} of the allowance`);
+      expect(worst).toBeLessThanOrEqual(1);
+    },
+    60_000,
+  );
 
   it('generates with the CLI: --init and --mask feed the 9 channels; outside the blurred mask every pixel is the input’s', async () => {
     const set = tmp('set');

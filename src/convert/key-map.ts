@@ -71,7 +71,12 @@ const HINT_BLOCKS = 6;
 export function ldmVaeKey(name: string, levels: number): string {
   const resnet = (rest: string) => rest.replace(/^conv_shortcut\./, 'nin_shortcut.');
   const attention = (rest: string) =>
-    rest.replace(/^group_norm\./, 'norm.').replace(/^to_q\./, 'q.').replace(/^to_k\./, 'k.').replace(/^to_v\./, 'v.').replace(/^to_out\.0\./, 'proj_out.');
+    rest
+      .replace(/^group_norm\./, 'norm.')
+      .replace(/^to_q\./, 'q.')
+      .replace(/^to_k\./, 'k.')
+      .replace(/^to_v\./, 'v.')
+      .replace(/^to_out\.0\./, 'proj_out.');
   const mid = (side: string, rest: string) => {
     let m: RegExpExecArray | null;
     if ((m = /^resnets\.([01])\.(.+)$/.exec(rest))) return `${side}.mid.block_${Number(m[1]) + 1}.${resnet(m[2]!)}`;
@@ -91,5 +96,9 @@ export function ldmVaeKey(name: string, levels: number): string {
 
 /** Older diffusers VAEs name the mid-block attention query/key/value/proj_attn (as from_pretrained still accepts). */
 export function legacyDiffusersVaeKey(name: string): string {
-  return name.replace(/attentions\.0\.to_q\./, 'attentions.0.query.').replace(/attentions\.0\.to_k\./, 'attentions.0.key.').replace(/attentions\.0\.to_v\./, 'attentions.0.value.').replace(/attentions\.0\.to_out\.0\./, 'attentions.0.proj_attn.');
+  return name
+    .replace(/attentions\.0\.to_q\./, 'attentions.0.query.')
+    .replace(/attentions\.0\.to_k\./, 'attentions.0.key.')
+    .replace(/attentions\.0\.to_v\./, 'attentions.0.value.')
+    .replace(/attentions\.0\.to_out\.0\./, 'attentions.0.proj_attn.');
 }

@@ -76,7 +76,9 @@ export async function openCheckpoint(input: CheckpointInput): Promise<Opened> {
   if (config !== undefined && weightsFiles.length) return openDiffusersControlNet(input, config.slice(0, -'config.json'.length));
   if (weightsFiles.length !== 1) {
     throw new CheckpointError(
-      weightsFiles.length ? `Pick one checkpoint at a time (got ${weightsFiles.join(', ')}), or a diffusers folder with model_index.json.` : `No checkpoint among ${paths.join(', ') || 'the picked files'}: pick a .safetensors, .ckpt or .pth file, or a diffusers folder.`,
+      weightsFiles.length
+        ? `Pick one checkpoint at a time (got ${weightsFiles.join(', ')}), or a diffusers folder with model_index.json.`
+        : `No checkpoint among ${paths.join(', ') || 'the picked files'}: pick a .safetensors, .ckpt or .pth file, or a diffusers folder.`,
     );
   }
   const file = input.files.get(weightsFiles[0]!)!;
@@ -132,7 +134,9 @@ async function checkPositionIds(checkpoint: Checkpoint, key: string): Promise<st
   if (!t) return [];
   checkpoint.accountFor(key);
   const values = toFloat32(t.dtype, await t.bytes());
-  return values.every((v, i) => v === i) ? [] : [`${checkpoint.label}'s text encoder position_ids are damaged (as in some merged checkpoints); positions 0–${values.length - 1} are used instead, as A1111 does.`];
+  return values.every((v, i) => v === i)
+    ? []
+    : [`${checkpoint.label}'s text encoder position_ids are damaged (as in some merged checkpoints); positions 0–${values.length - 1} are used instead, as A1111 does.`];
 }
 
 /** Which files of a diffusers component to read: the fp16 variant for fp16 output when present, else the full-precision file. */
@@ -192,13 +196,16 @@ function refuseDiffusersUnet(c: Record<string, unknown>, scheduler: Record<strin
   if (c.addition_embed_type || c.cross_attention_dim === 2048) throw new CheckpointError('This is an SDXL model. The studio runs Stable Diffusion 1.5 and its ControlNets.');
   if (c.cross_attention_dim === 1024) throw new CheckpointError('This is a Stable Diffusion 2.x model (1024-wide text embeddings). The studio runs SD 1.5.');
   if (scheduler?.prediction_type === 'v_prediction') throw new CheckpointError('This model predicts v (an SD 2.x 768-v model); the studio runs SD 1.5, which predicts noise.');
-  if (c.in_channels !== undefined && c.in_channels !== 4 && c.in_channels !== 9) throw new CheckpointError(`Its UNet takes ${String(c.in_channels)} input channels, not SD 1.5's 4 (or 9, for inpainting).`);
+  if (c.in_channels !== undefined && c.in_channels !== 4 && c.in_channels !== 9)
+    throw new CheckpointError(`Its UNet takes ${String(c.in_channels)} input channels, not SD 1.5's 4 (or 9, for inpainting).`);
 }
 
 async function openDiffusersControlNet(input: CheckpointInput, root: string): Promise<OpenedControlNet> {
   const config = await readConfig(input, `${root}config.json`);
-  if (config._class_name !== 'ControlNetModel') throw new CheckpointError(`${root}config.json describes a ${String(config._class_name)}, not a ControlNetModel. For a whole model, pick the folder with model_index.json.`);
-  if (config.cross_attention_dim === 2048 || config.cross_attention_dim === 1024) throw new CheckpointError(`This ControlNet is for ${config.cross_attention_dim === 2048 ? 'SDXL' : 'SD 2.x'}; SD 1.5 ControlNets read 768-wide text embeddings.`);
+  if (config._class_name !== 'ControlNetModel')
+    throw new CheckpointError(`${root}config.json describes a ${String(config._class_name)}, not a ControlNetModel. For a whole model, pick the folder with model_index.json.`);
+  if (config.cross_attention_dim === 2048 || config.cross_attention_dim === 1024)
+    throw new CheckpointError(`This ControlNet is for ${config.cross_attention_dim === 2048 ? 'SDXL' : 'SD 2.x'}; SD 1.5 ControlNets read 768-wide text embeddings.`);
   const checkpoint = await componentTensors(input, root);
   return controlNet(root.replace(/\/$/, '') || 'ControlNet folder', controlNetArchFromConfig(config, input.overrides ?? {}), new CheckpointWeights(checkpoint, (n) => [n]), [checkpoint]);
 }

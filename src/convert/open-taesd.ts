@@ -26,7 +26,9 @@ function halfOf(tensors: TensorMap, file: string): Half {
   if (!first && decoderIn?.[0] === TAESD.channels && decoderIn[1] === TAESD.latentChannels) return 'decoder';
   const latent = first?.[1] ?? decoderIn?.[1];
   if (latent === 16) throw new CheckpointError(`${file} is a TAESD for a 16-channel latent space (SD 3 or FLUX), not SD 1.5's.`);
-  throw new CheckpointError(`${file} is not a TAESD encoder or decoder (taesd.py's layers: a 3→64 conv first, or the Clamp then a 4→64 conv); it starts with ${[...tensors.keys()].slice(0, 3).join(', ')}.`);
+  throw new CheckpointError(
+    `${file} is not a TAESD encoder or decoder (taesd.py's layers: a 3→64 conv first, or the Clamp then a 4→64 conv); it starts with ${[...tensors.keys()].slice(0, 3).join(', ')}.`,
+  );
 }
 
 /** taesd.py keys for a diffusers AutoencoderTiny name: the decoder's Sequential has the Clamp at 0, diffusers' does not. */
@@ -44,8 +46,10 @@ function refuseOtherLatentSpaces(name: string): void {
 async function openDiffusers(files: Map<string, ByteSource>, config: ByteSource): Promise<OpenedTaesd> {
   const c = JSON.parse(new TextDecoder().decode(await config.read(0, config.size))) as Record<string, unknown>;
   if (c._class_name !== 'AutoencoderTiny') throw new CheckpointError(`${config.name} describes a ${String(c._class_name)}, not diffusers' AutoencoderTiny (TAESD).`);
-  if (c.latent_channels !== undefined && c.latent_channels !== TAESD.latentChannels) throw new CheckpointError(`This AutoencoderTiny has ${String(c.latent_channels)} latent channels; SD 1.5's TAESD has 4.`);
-  if (typeof c.scaling_factor === 'number' && c.scaling_factor !== 1) throw new CheckpointError(`This AutoencoderTiny's scaling_factor is ${c.scaling_factor}, not TAESD's 1: it was made for another latent space.`);
+  if (c.latent_channels !== undefined && c.latent_channels !== TAESD.latentChannels)
+    throw new CheckpointError(`This AutoencoderTiny has ${String(c.latent_channels)} latent channels; SD 1.5's TAESD has 4.`);
+  if (typeof c.scaling_factor === 'number' && c.scaling_factor !== 1)
+    throw new CheckpointError(`This AutoencoderTiny's scaling_factor is ${c.scaling_factor}, not TAESD's 1: it was made for another latent space.`);
   const weights = [...files.entries()].filter(([p]) => /diffusion_pytorch_model(\.fp16)?\.(safetensors|bin)$/.test(p)).sort(([a], [b]) => a.length - b.length)[0];
   if (!weights) throw new CheckpointError('The AutoencoderTiny folder has no diffusion_pytorch_model.safetensors.');
   const checkpoint = new Checkpoint(weights[1].name, await readTensors(weights[1]));
@@ -68,7 +72,8 @@ export async function openTaesd(files: Map<string, ByteSource>): Promise<OpenedT
     opened[half] = new CheckpointWeights(checkpoint, (n) => [taesdPyKey(n, half)]);
     opened.checkpoints.push(checkpoint);
   }
-  if (!opened.encoder && !opened.decoder) throw new CheckpointError(`No TAESD among ${[...files.keys()].join(', ')}: give taesd_decoder.safetensors (and taesd_encoder.safetensors), or a diffusers AutoencoderTiny folder.`);
+  if (!opened.encoder && !opened.decoder)
+    throw new CheckpointError(`No TAESD among ${[...files.keys()].join(', ')}: give taesd_decoder.safetensors (and taesd_encoder.safetensors), or a diffusers AutoencoderTiny folder.`);
   opened.label = opened.checkpoints.map((c) => c.label).join(' + ');
   return opened;
 }

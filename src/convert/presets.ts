@@ -24,7 +24,17 @@ export const TINY: GeneratedSet = {
   name: 'tiny-sd15',
   arch: {
     text: { hidden: 32, layers: 2, heads: 2, intermediate: 128, vocab: 0, positions: 77, activation: 'quick_gelu' },
-    unet: { inChannels: 4, blockChannels: [16, 32, 32, 32], layersPerBlock: 2, attention: [true, true, true, false], heads: [2, 2, 2, 2], transformerDepth: 1, contextDim: 32, projection: 'conv', groups: 8 },
+    unet: {
+      inChannels: 4,
+      blockChannels: [16, 32, 32, 32],
+      layersPerBlock: 2,
+      attention: [true, true, true, false],
+      heads: [2, 2, 2, 2],
+      transformerDepth: 1,
+      contextDim: 32,
+      projection: 'conv',
+      groups: 8,
+    },
     vae: { blockChannels: [16, 16, 32, 32], layersPerBlock: 2, latentChannels: 4, groups: 8 },
   },
   hintChannels: [8, 16, 16, 32],

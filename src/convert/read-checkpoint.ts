@@ -22,7 +22,8 @@ export async function readTensors(src: ByteSource): Promise<TensorMap> {
     return await readAnyTensors(src);
   } catch (err) {
     // A structure nested or sized to overflow the reader (a crafted file) is a damaged file, said in words.
-    if (err instanceof RangeError) throw new CheckpointError(`${src.name} could not be read: it holds a structure too deep or too large for any checkpoint (${err.message.slice(0, 60)}). It may be damaged or crafted.`);
+    if (err instanceof RangeError)
+      throw new CheckpointError(`${src.name} could not be read: it holds a structure too deep or too large for any checkpoint (${err.message.slice(0, 60)}). It may be damaged or crafted.`);
     throw err;
   }
 }
@@ -33,7 +34,9 @@ async function readAnyTensors(src: ByteSource): Promise<TensorMap> {
   if (known) throw new CheckpointError(`${src.name} is ${known[0]}, not a model checkpoint. Pick a .safetensors, .ckpt or .pth file.`);
   if (await isZip(src)) return readTorchZip(src);
   if (await isLegacyTorch(src)) {
-    throw new CheckpointError(`${src.name} is in PyTorch's legacy format (saved before torch 1.6), which cannot be read without running its code. Re-save it with a current torch, or as .safetensors.`);
+    throw new CheckpointError(
+      `${src.name} is in PyTorch's legacy format (saved before torch 1.6), which cannot be read without running its code. Re-save it with a current torch, or as .safetensors.`,
+    );
   }
   return (await readSafetensors(src)).tensors;
 }
@@ -54,7 +57,9 @@ export function classify(tensors: TensorMap, file: string): FileKind {
   const has = (prefix: string) => some(keys, (k) => k.startsWith(prefix));
   if (!keys.length) throw new CheckpointError(`${file} holds no tensors: it is not a model checkpoint.`);
   if (some(keys, (k) => /(^|\.)lora_(up|down|[AB])\b|^lora_(unet|te)_|\.alpha$|lora_magnitude/.test(k))) {
-    throw new CheckpointError(`${file} is a LoRA: a small add-on trained on top of a base model, not a checkpoint of its own. Import it in the LoRA library (or bake it in with --lora), and import a full SD 1.5 checkpoint (about 2–4 GB) here.`);
+    throw new CheckpointError(
+      `${file} is a LoRA: a small add-on trained on top of a base model, not a checkpoint of its own. Import it in the LoRA library (or bake it in with --lora), and import a full SD 1.5 checkpoint (about 2–4 GB) here.`,
+    );
   }
   if (has('conditioner.embedders.') || has('model.diffusion_model.label_emb.')) {
     throw new CheckpointError(`${file} is an SDXL checkpoint. The studio runs Stable Diffusion 1.5 and its ControlNets; pick an SD 1.5 checkpoint.`);
@@ -66,15 +71,18 @@ export function classify(tensors: TensorMap, file: string): FileKind {
     const conv = tensors.get('model.diffusion_model.input_blocks.0.0.weight')?.shape;
     if (conv && conv.length !== 4) throw new CheckpointError(`${file}'s UNet input convolution has shape [${conv.join(', ')}], not [width, channels, 3, 3]: it is damaged or not an SD UNet.`);
     // 9 channels: an inpainting model (latents, mask, masked-image latents), as sd-v1-5-inpainting.
-    if (conv && conv[1] !== 4 && conv[1] !== 9) throw new CheckpointError(`${file}'s UNet takes ${conv[1]} input channels, not SD 1.5's 4 (an instruct or depth-conditioned variant?). Pick a standard SD 1.5 checkpoint.`);
+    if (conv && conv[1] !== 4 && conv[1] !== 9)
+      throw new CheckpointError(`${file}'s UNet takes ${conv[1]} input channels, not SD 1.5's 4 (an instruct or depth-conditioned variant?). Pick a standard SD 1.5 checkpoint.`);
     const context = tensors.get('model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight')?.shape[1];
-    if (context === 1024) throw new CheckpointError(`${file} is a Stable Diffusion 2.x checkpoint (its cross-attention reads 1024-wide text embeddings). The studio runs SD 1.5; pick an SD 1.5 checkpoint.`);
+    if (context === 1024)
+      throw new CheckpointError(`${file} is a Stable Diffusion 2.x checkpoint (its cross-attention reads 1024-wide text embeddings). The studio runs SD 1.5; pick an SD 1.5 checkpoint.`);
     return { kind: 'ldm-pipeline' };
   }
   const controlPrefix = has('control_model.') ? 'control_model.' : has('input_hint_block.') && has('zero_convs.') ? '' : null;
   if (controlPrefix !== null) {
     const context = [...tensors.entries()].find(([k]) => k.endsWith('attn2.to_k.weight'))?.[1].shape[1];
-    if (context && context !== 768 && context >= 1024) throw new CheckpointError(`${file} is a ControlNet for ${context === 2048 ? 'SDXL' : 'SD 2.x'} (its cross-attention reads ${context}-wide text embeddings); SD 1.5 ControlNets read 768.`);
+    if (context && context !== 768 && context >= 1024)
+      throw new CheckpointError(`${file} is a ControlNet for ${context === 2048 ? 'SDXL' : 'SD 2.x'} (its cross-attention reads ${context}-wide text embeddings); SD 1.5 ControlNets read 768.`);
     return { kind: 'ldm-controlnet', prefix: controlPrefix };
   }
   if (has('controlnet_cond_embedding.')) return { kind: 'diffusers-controlnet' };
@@ -85,5 +93,7 @@ export function classify(tensors: TensorMap, file: string): FileKind {
     throw new CheckpointError(`${file} is a VAE on its own. Import a full SD 1.5 checkpoint; swapping in a separate VAE is not supported yet.`);
   }
   if (has('text_model.') || has('transformer.text_model.')) throw new CheckpointError(`${file} is a text encoder on its own. Import a full SD 1.5 checkpoint.`);
-  throw new CheckpointError(`${file} is not a Stable Diffusion 1.5 or ControlNet checkpoint: none of its ${keys.length} tensors have the names those files use (it starts with ${keys.slice(0, 3).join(', ')}).`);
+  throw new CheckpointError(
+    `${file} is not a Stable Diffusion 1.5 or ControlNet checkpoint: none of its ${keys.length} tensors have the names those files use (it starts with ${keys.slice(0, 3).join(', ')}).`,
+  );
 }

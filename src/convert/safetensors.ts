@@ -26,8 +26,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const notSafetensors = (src: ByteSource, why: string) =>
-  new CheckpointError(`${src.name} is not a safetensors file (${why}). Pick a .safetensors, .ckpt or .pth checkpoint.`);
+const notSafetensors = (src: ByteSource, why: string) => new CheckpointError(`${src.name} is not a safetensors file (${why}). Pick a .safetensors, .ckpt or .pth checkpoint.`);
 
 export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile> {
   if (src.size < 8) throw notSafetensors(src, `it is only ${src.size} bytes`);
@@ -66,7 +65,10 @@ function headerEntry(src: ByteSource, key: string, value: unknown): SafetensorsE
 }
 
 /** Writes a safetensors file (tests and the benchmark's full-size checkpoint); tensors ordered as safetensors orders them. */
-export function safetensorsHeader(tensors: { key: string; dtype: StoredDtype; shape: number[] }[], metadata: Record<string, string> = { format: 'pt' }): { header: Uint8Array; order: string[]; offsets: Map<string, number> } {
+export function safetensorsHeader(
+  tensors: { key: string; dtype: StoredDtype; shape: number[] }[],
+  metadata: Record<string, string> = { format: 'pt' },
+): { header: Uint8Array; order: string[]; offsets: Map<string, number> } {
   const code = Object.fromEntries(Object.entries(DTYPES).map(([k, v]) => [v, k]));
   const sorted = [...tensors].sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype] || (a.key < b.key ? -1 : 1));
   const json: Record<string, unknown> = { __metadata__: metadata };

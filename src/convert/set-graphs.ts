@@ -29,7 +29,15 @@ export function pipelineGraphs(arch: SetArch, precision: FloatType, sources: Pip
   ];
 }
 
-export function controlNetSetGraph(name: string, arch: ControlNetArch, precision: FloatType, source: WeightSource, zeroInit = false, path = controlnetGraph(name), options: GraphOptions = {}): SetGraph {
+export function controlNetSetGraph(
+  name: string,
+  arch: ControlNetArch,
+  precision: FloatType,
+  source: WeightSource,
+  zeroInit = false,
+  path = controlnetGraph(name),
+  options: GraphOptions = {},
+): SetGraph {
   return { path, graph: buildControlNet(arch, precision, zeroInit, options), source };
 }
 

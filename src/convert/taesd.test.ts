@@ -27,7 +27,10 @@ const cases = sharedJson<{ cases: TaesdCase[] }>('checkpoints/tiny-sd15/taesd/re
 /** A set of the fixture family with TAESD added from `sources` (CLI --taesd). */
 async function setWithTaesd(sources: string[]): Promise<string> {
   const set = join(mkdtempSync(join(tmpdir(), 'taesd-')), 'set');
-  await convertCli(['--checkpoint', join(CHECKPOINTS(), 'single-file/model.safetensors'), '--out', set, '--precision', 'fp32', '--text-heads', '2', ...sources.flatMap((s) => ['--taesd', s])], () => {});
+  await convertCli(
+    ['--checkpoint', join(CHECKPOINTS(), 'single-file/model.safetensors'), '--out', set, '--precision', 'fp32', '--text-heads', '2', ...sources.flatMap((s) => ['--taesd', s])],
+    () => {},
+  );
   return set;
 }
 
@@ -56,7 +59,11 @@ describe('TAESD', () => {
   });
 
   it('refuses TAESDXL by its name, and a file that is no TAESD half', async () => {
-    const err = (sources: string[]) => setWithTaesd(sources).then(() => '', (e: Error) => e.message);
+    const err = (sources: string[]) =>
+      setWithTaesd(sources).then(
+        () => '',
+        (e: Error) => e.message,
+      );
     expect(await err([join(CHECKPOINTS(), 'single-file/controlnet.safetensors')])).toMatch(/is not a TAESD encoder or decoder/);
     const xl = join(mkdtempSync(join(tmpdir(), 'taesdxl-')), 'taesdxl_decoder.safetensors');
     copyFileSync(join(CHECKPOINTS(), 'taesd/taesd_decoder.safetensors'), xl);

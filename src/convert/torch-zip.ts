@@ -84,7 +84,7 @@ async function centralDirectory(src: ByteSource): Promise<ZipEntry[]> {
       const length = d.getUint16(e + 2, true);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff) (size = u64(d, q)), (q += 8);
+        if (size === 0xffffffff) ((size = u64(d, q)), (q += 8));
         if (d.getUint32(p + 20, true) === 0xffffffff) q += 8; // compressed size
         if (localHeader === 0xffffffff) localHeader = u64(d, q);
       }

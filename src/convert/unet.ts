@@ -106,7 +106,13 @@ export function buildUnet(arch: UnetArch, dtype: FloatType, withResiduals = true
         h = resnetBlock(g, g.op1('Concat', [h, skip.tensor], { axis: 1 }), `resnets.${j}`, channels + skip.channels, width, resnet);
         channels = width;
         if (arch.attention[level]) {
-          h = spatialTransformer(g, h, context, `attentions.${j}`, channels, { heads: arch.heads[level]!, contextDim: arch.contextDim, groups: arch.groups, depth: arch.transformerDepth, projection: arch.projection });
+          h = spatialTransformer(g, h, context, `attentions.${j}`, channels, {
+            heads: arch.heads[level]!,
+            contextDim: arch.contextDim,
+            groups: arch.groups,
+            depth: arch.transformerDepth,
+            projection: arch.projection,
+          });
         }
       }
       if (u < levels - 1) h = upsample(g, h, 'upsamplers.0', channels);

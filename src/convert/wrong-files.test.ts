@@ -47,7 +47,11 @@ function maliciousCheckpoint(path: string) {
 describe('files the studio cannot use', () => {
   it('a LoRA', async () => {
     const f = join(dir(), 'detail-tweaker.safetensors');
-    await writeSafetensorsFile(f, [zeros('lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight', [4, 320]), zeros('lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight', [320, 4]), zeros('lora_unet_down_blocks_0_attentions_0_proj_in.alpha', [])]);
+    await writeSafetensorsFile(f, [
+      zeros('lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight', [4, 320]),
+      zeros('lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight', [320, 4]),
+      zeros('lora_unet_down_blocks_0_attentions_0_proj_in.alpha', []),
+    ]);
     expect(await refusal(f)).toMatch(/detail-tweaker\.safetensors is a LoRA: a small add-on .* not a checkpoint of its own/);
   });
 
@@ -102,7 +106,10 @@ describe('files the studio cannot use', () => {
 
   it('a checkpoint missing weights names them', async () => {
     const f = join(dir(), 'model.safetensors');
-    await writeSafetensorsFile(f, (await fixtureTensors()).filter((t) => !t.key.startsWith('model.diffusion_model.out.2.')));
+    await writeSafetensorsFile(
+      f,
+      (await fixtureTensors()).filter((t) => !t.key.startsWith('model.diffusion_model.out.2.')),
+    );
     const message = await refusal(f);
     expect(message).toMatch(/2 problems/);
     expect(message).toContain('missing model.diffusion_model.out.2.weight (conv_out.weight)');
@@ -120,7 +127,9 @@ describe('checkpoints with more than the model', () => {
     await writeSafetensorsFile(f, tensors);
     const { notices } = await convertCli(['--checkpoint', f, '--out', join(dir(), 'set'), '--precision', 'fp32', '--text-heads', '2'], quiet);
     const unused = notices.find((n) => n.startsWith('Not used from model.safetensors'))!;
-    expect(unused).toMatch(/16 tensors — top-level 13 \(alphas_cumprod, alphas_cumprod_prev, betas, …\); model_ema\.\* 3 \(model_ema\.decay, model_ema\.diffusion_modelout2weight, model_ema\.num_updates\)/);
+    expect(unused).toMatch(
+      /16 tensors — top-level 13 \(alphas_cumprod, alphas_cumprod_prev, betas, …\); model_ema\.\* 3 \(model_ema\.decay, model_ema\.diffusion_modelout2weight, model_ema\.num_updates\)/,
+    );
     expect(notices.some((n) => /position_ids are damaged .* positions 0–76 are used instead, as A1111 does/.test(n))).toBe(true);
   });
 });

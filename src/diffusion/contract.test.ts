@@ -6,7 +6,10 @@ import type { ValueMeta } from './tensor.ts';
 
 const m = (name: string, type: string, shape: (number | string)[]): ValueMeta => ({ name, type, shape });
 const base = (ts: ValueMeta = m('timestep', 'int64', [1]), type = 'float32') => [m('sample', type, ['b', 4, 'h', 'w']), ts, m('encoder_hidden_states', type, ['b', 77, 768])];
-const residualInputs = (name: (i: number) => string, type = 'float32') => [...Array.from({ length: 12 }, (_, i) => m(name(i), type, ['b', 320, 'h', 'w'])), m('mid_block_additional_residual', type, ['b', 1280, 'h', 'w'])];
+const residualInputs = (name: (i: number) => string, type = 'float32') => [
+  ...Array.from({ length: 12 }, (_, i) => m(name(i), type, ['b', 320, 'h', 'w'])),
+  m('mid_block_additional_residual', type, ['b', 1280, 'h', 'w']),
+];
 const out = [m('out_sample', 'float32', ['b', 4, 'h', 'w'])];
 
 describe('model contract', () => {

@@ -52,8 +52,7 @@ export interface VaeContract {
 const EXPECTED: Record<Role, string> = {
   text_encoder: '(input_ids: int32|int64[batch, 77]) → (last_hidden_state: float[batch, 77, D], …)',
   unet: '(sample: float[batch, 4 (9 inpainting), h, w], timestep: int64|float[1 or scalar], encoder_hidden_states: float[batch, 77, D], 13 residuals or none) → (out_sample: float[batch, 4, h, w])',
-  controlnet:
-    '(sample: float[batch, 4, h, w], timestep, encoder_hidden_states, controlnet_cond: float[batch, 3, 8h, 8w], conditioning_scale?) → (13 residuals: 12 down + mid)',
+  controlnet: '(sample: float[batch, 4, h, w], timestep, encoder_hidden_states, controlnet_cond: float[batch, 3, 8h, 8w], conditioning_scale?) → (13 residuals: 12 down + mid)',
   vae_decoder: '(latent_sample: float[batch, 4, h, w]) → (sample: float[batch, 3, 8h, 8w])',
   vae_encoder: '(sample: float[batch, 3, H, W]) → (latent_sample: float[batch, 4, H/8, W/8])',
 };
@@ -124,10 +123,7 @@ export function checkUnet(file: string, inputs: ValueMeta[], outputs: ValueMeta[
   let residuals: string[] | null = null;
   if (rest.length === RESIDUALS) {
     const names = rest.map((r) => r.name);
-    residuals =
-      orderByName(names, /^down_block_additional_residual_(\d+)$/, /^mid_block_additional_residual$/) ??
-      orderByName(names, /^down_block_(\d+)$/, /^mid_block/) ??
-      names; // unnamed: by position, as the exporter listed them
+    residuals = orderByName(names, /^down_block_additional_residual_(\d+)$/, /^mid_block_additional_residual$/) ?? orderByName(names, /^down_block_(\d+)$/, /^mid_block/) ?? names; // unnamed: by position, as the exporter listed them
     for (const r of rest) c.floatType(r);
   } else if (rest.length !== 0) {
     c.fail(`it has ${rest.length} extra inputs; a ControlNet-ready UNet has 13 residual inputs, a plain one none`);

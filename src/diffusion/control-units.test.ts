@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { residualScales, unitActiveAt, type ControlUnit } from './control-units.ts';
 
-const unit = (extra: Partial<ControlUnit>): ControlUnit => ({ model: 'canny', image: { data: new Uint8ClampedArray(4), width: 1, height: 1 }, weight: 1, start: 0, end: 1, mode: 'balanced', ...extra });
+const unit = (extra: Partial<ControlUnit>): ControlUnit => ({
+  model: 'canny',
+  image: { data: new Uint8ClampedArray(4), width: 1, height: 1 },
+  weight: 1,
+  start: 0,
+  end: 1,
+  mode: 'balanced',
+  ...extra,
+});
 
 describe('control units', () => {
   it('scales every residual by the weight in balanced and ControlNet-first modes', () => {

@@ -20,12 +20,12 @@ export function toFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mant & ((1 << shift) - 1);
     let h = mant >>> shift;
-    if (rest > half || (rest === half && (h & 1))) h += 1;
+    if (rest > half || (rest === half && h & 1)) h += 1;
     return sign | h;
   }
   let h = sign | (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h += 1; // may carry into the exponent, which is correct
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h += 1; // may carry into the exponent, which is correct
   return h;
 }
 

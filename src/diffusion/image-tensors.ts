@@ -57,7 +57,6 @@ export function asFloat32(t: TensorData): Float32Array {
   throw new Error(`expected a float tensor, got ${t.type}`);
 }
 
-
 export function latentFeed(values: Float32Array, dims: number[], type: 'float32' | 'float16'): TensorData {
   return type === 'float16' ? { type, dims, data: float32ToFloat16(values) } : { type, dims, data: values };
 }

@@ -23,7 +23,18 @@ const picture = (): RgbaImage => {
   for (let p = 0; p < SIZE * SIZE; p++) data.set([(p * 7) % 256, (p * 13) % 256, (p >> 6) * 4, 255], p * 4);
   return { data, width: SIZE, height: SIZE };
 };
-const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({ prompt: 'a house', negativePrompt: '', steps: 4, cfgScale: 7, seed: 42, width: SIZE, height: SIZE, sampler: 'euler-a', units: [], ...extra });
+const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
+  prompt: 'a house',
+  negativePrompt: '',
+  steps: 4,
+  cfgScale: 7,
+  seed: 42,
+  width: SIZE,
+  height: SIZE,
+  sampler: 'euler-a',
+  units: [],
+  ...extra,
+});
 const randn42 = () => sharedJson<{ seed: number; shape: number[]; first16: number[] }[]>('reference', 'torch_randn.json').find((c) => c.seed === 42 && c.shape.join() === '1,4,8,8')!;
 
 /** The encoder's mean and log-variance for the picture, straight from its session. */
@@ -91,7 +102,10 @@ describe('legacy inpainting with a 4-channel UNet', () => {
 
   it('masked content changes the start: latent nothing and latent noise differ from original', async () => {
     const run = (content: 'original' | 'noise' | 'nothing') =>
-      generateFromInput(models, { ...params({ sampler: 'ddim' }), input: { image: picture(), strength: 0.5, resizeMode: 'just-resize', mask: mask(), inpaint: { maskBlur: 0, content, area: 'whole', padding: 0 } } });
+      generateFromInput(models, {
+        ...params({ sampler: 'ddim' }),
+        input: { image: picture(), strength: 0.5, resizeMode: 'just-resize', mask: mask(), inpaint: { maskBlur: 0, content, area: 'whole', padding: 0 } },
+      });
     const [original, noise, nothing] = [await run('original'), await run('noise'), await run('nothing')];
     const differs = (a: RgbaImage, b: RgbaImage) => a.data.some((v, i) => v !== b.data[i]);
     expect(differs(original.image, noise.image)).toBe(true);

@@ -49,7 +49,9 @@ export async function encodePrompt(models: PipelineModels, params: GenerateParam
   const chunks = [...negative, ...positive, ...padChunk];
   const ids = chunks.flatMap((c) => c.ids);
   const feed: TensorData =
-    textEncoder.contract.idsType === 'int64' ? { type: 'int64', dims: [chunks.length, 77], data: BigInt64Array.from(ids, BigInt) } : { type: 'int32', dims: [chunks.length, 77], data: Int32Array.from(ids) };
+    textEncoder.contract.idsType === 'int64'
+      ? { type: 'int64', dims: [chunks.length, 77], data: BigInt64Array.from(ids, BigInt) }
+      : { type: 'int32', dims: [chunks.length, 77], data: Int32Array.from(ids) };
   // Every chunk of both prompts in one text-encoder run, unless the last run encoded the same ids.
   const key = `${chunks.length}:${ids.join(',')}`;
   const cached = models.promptCache?.get(textEncoder.session, key) ?? null;

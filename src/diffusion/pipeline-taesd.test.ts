@@ -10,7 +10,18 @@ import { generate, type GenerateParams, type PipelineModels, type StepReport } f
 
 let models: PipelineModels;
 let capabilities: SetCapabilities;
-const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({ prompt: 'a cat', negativePrompt: '', steps: 3, cfgScale: 1, seed: 5, width: 64, height: 64, sampler: 'euler', units: [], ...extra });
+const params = (extra: Partial<GenerateParams> = {}): GenerateParams => ({
+  prompt: 'a cat',
+  negativePrompt: '',
+  steps: 3,
+  cfgScale: 1,
+  seed: 5,
+  width: 64,
+  height: 64,
+  sampler: 'euler',
+  units: [],
+  ...extra,
+});
 const diff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
 beforeAll(async () => {

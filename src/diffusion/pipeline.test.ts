@@ -138,7 +138,11 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     residuals.forEach((name, k) => {
       const b = balanced.get(name)!;
       // "My prompt is more important": residual k × 0.825^(12 − k), as A1111 scales it.
-      expectClose(prompt.get(name)!, b.map((v) => v * 0.825 ** (12 - k)), `${name} (prompt)`);
+      expectClose(
+        prompt.get(name)!,
+        b.map((v) => v * 0.825 ** (12 - k)),
+        `${name} (prompt)`,
+      );
       // "ControlNet is more important" with CFG: the ControlNet sees the conditional half only; the unconditional half gets nothing.
       const half = b.length / 2;
       expectClose(cn.get(name)!.subarray(0, half), new Float32Array(half), `${name} (controlnet, uncond)`);

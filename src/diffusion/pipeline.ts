@@ -239,12 +239,7 @@ async function zeroResiduals(models: PipelineModels, run: PipelineRun, state: La
 }
 
 /** One denoising step at timesteps[i], on the device: the state's latents move on; returns how many units sat it out. */
-async function denoiseStep(
-  models: PipelineModels,
-  params: GenerateParams,
-  run: PipelineRun,
-  ctx: { prompt: PromptEmbeddings; hints: UnitHint[]; state: LatentState; i: number },
-): Promise<number> {
+async function denoiseStep(models: PipelineModels, params: GenerateParams, run: PipelineRun, ctx: { prompt: PromptEmbeddings; hints: UnitHint[]; state: LatentState; i: number }): Promise<number> {
   const { unet, ops } = models;
   const { prompt, hints, state, i } = ctx;
   const batch = params.cfgScale > 1 ? 2 : 1;
@@ -255,7 +250,11 @@ async function denoiseStep(
   const inputs = new Map<string, Promise<DeviceTensor>>();
   const modelInput = (b: number, type: TensorType, extra?: DeviceTensor) => {
     const key = `${b}-${type}-${extra ? 'extra' : ''}`;
-    if (!inputs.has(key)) inputs.set(key, run.timer.time('model input', () => ops.modelInput(state.latents, state.scheduler.inputScale(t), b, type, extra)).then((x) => (temps.push(x), x)));
+    if (!inputs.has(key))
+      inputs.set(
+        key,
+        run.timer.time('model input', () => ops.modelInput(state.latents, state.scheduler.inputScale(t), b, type, extra)).then((x) => (temps.push(x), x)),
+      );
     return inputs.get(key)!;
   };
   try {
@@ -300,8 +299,7 @@ async function denoiseStep(
     const prediction = unetOut[unet.contract.output]!;
     temps.push(prediction);
     if (i === 0) checkRunDims(unet.session.label, 'unet', unet.contract.output, prediction.dims, [batch, 4, h, w]);
-    const guided =
-      batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction.type === 'float32' ? null : await ops.cast(prediction, 'float32');
+    const guided = batch === 2 ? await run.timer.time('guidance', () => ops.guidance(prediction, params.cfgScale)) : prediction.type === 'float32' ? null : await ops.cast(prediction, 'float32');
     const eps = guided ?? prediction;
     if (guided) temps.push(guided);
 

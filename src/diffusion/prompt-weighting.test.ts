@@ -9,13 +9,30 @@ import { ClipTokenizer } from './tokenizer.ts';
 describe('parsePromptAttention', () => {
   it.each([
     ['normal text', [['normal text', 1.0]]],
-    ['an (important) word', [['an ', 1.0], ['important', 1.1], [' word', 1.0]]],
+    [
+      'an (important) word',
+      [
+        ['an ', 1.0],
+        ['important', 1.1],
+        [' word', 1.0],
+      ],
+    ],
     ['(unbalanced', [['unbalanced', 1.1]]],
     ['\\(literal\\]', [['(literal]', 1.0]]],
     ['(unnecessary)(parens)', [['unnecessaryparens', 1.1]]],
     [
       'a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).',
-      [['a ', 1.0], ['house', 1.5730000000000004], [' ', 1.1], ['on', 1.0], [' a ', 1.1], ['hill', 0.55], [', sun, ', 1.1], ['sky', 1.4641000000000006], ['.', 1.1]],
+      [
+        ['a ', 1.0],
+        ['house', 1.5730000000000004],
+        [' ', 1.1],
+        ['on', 1.0],
+        [' a ', 1.1],
+        ['hill', 0.55],
+        [', sun, ', 1.1],
+        ['sky', 1.4641000000000006],
+        ['.', 1.1],
+      ],
     ],
   ] as const)('%s', (text, expected) => {
     expect(parsePromptAttention(text)).toEqual(expected);
@@ -24,10 +41,17 @@ describe('parsePromptAttention', () => {
   it('reads [word] as ÷1.1, escapes of every bracket, BREAK as its own run, and an empty prompt', () => {
     expect(parsePromptAttention('[faded]')).toEqual([['faded', 1 / 1.1]]);
     expect(parsePromptAttention('\\(a\\) \\[b\\]')).toEqual([['(a) [b]', 1.0]]);
-    expect(parsePromptAttention('a cat BREAK a dog')).toEqual([['a cat', 1.0], ['BREAK', -1], ['a dog', 1.0]]);
+    expect(parsePromptAttention('a cat BREAK a dog')).toEqual([
+      ['a cat', 1.0],
+      ['BREAK', -1],
+      ['a dog', 1.0],
+    ]);
     expect(parsePromptAttention('')).toEqual([['', 1.0]]);
     // A closing bracket with nothing open is text, as in A1111.
-    expect(parsePromptAttention('(word:1.3) unclosed]')).toEqual([['word', 1.3], [' unclosed]', 1.0]]);
+    expect(parsePromptAttention('(word:1.3) unclosed]')).toEqual([
+      ['word', 1.3],
+      [' unclosed]', 1.0],
+    ]);
   });
 });
 

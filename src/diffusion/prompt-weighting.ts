@@ -41,7 +41,7 @@ export function parsePromptAttention(text: string): AttentionRun[] {
   for (const pos of round) multiplyRange(pos, ROUND);
   for (const pos of square) multiplyRange(pos, SQUARE);
   if (res.length === 0) res.push(['', 1.0]);
-  for (let i = 0; i + 1 < res.length; ) {
+  for (let i = 0; i + 1 < res.length;) {
     if (res[i]![1] === res[i + 1]![1]) {
       res[i]![0] += res[i + 1]![0];
       res.splice(i + 1, 1);

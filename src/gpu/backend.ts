@@ -18,7 +18,6 @@ const PROVIDERS: Record<ExecutionProvider, { ep: string; outputLocation: 'gpu-bu
   wasm: { ep: 'wasm', outputLocation: 'cpu' },
 };
 
-
 let configured = false;
 /** The worker's one GPUDevice, handed to every WebGPU session (not owned here). */
 let sharedDevice: GPUDevice | null = null;

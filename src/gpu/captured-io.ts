@@ -58,7 +58,11 @@ export class CapturedIo {
       const tensor = ort.Tensor.fromGpuBuffer(buffer, { dataType: meta.type as 'float32', dims: shape });
       return { name: meta.name, type: meta.type as TensorType, dims: shape, bytes, buffer, tensor };
     };
-    return new CapturedIo(device, inputs.map(slot), outputs.map((o) => o.name));
+    return new CapturedIo(
+      device,
+      inputs.map(slot),
+      outputs.map((o) => o.name),
+    );
   }
 
   /**

@@ -67,7 +67,9 @@ export async function acquireGpu(events: DeviceEvents = {}): Promise<GpuContext 
   });
 
   const adapterInfo = adapter.info;
-  const software = (adapterInfo as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
+  const software =
+    (adapterInfo as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(`${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
   return {
     device,
     info: {

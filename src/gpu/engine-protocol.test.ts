@@ -96,13 +96,16 @@ describe('engine worker protocol', () => {
     const { client } = setup();
     const abort = new AbortController();
     let last = 0;
-    const job = client.selfTest({ source: { kind: 'url', url: 'tiny' }, latentSize: 50 }, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        last = p.done;
-        if (p.done === 3) abort.abort();
+    const job = client.selfTest(
+      { source: { kind: 'url', url: 'tiny' }, latentSize: 50 },
+      {
+        signal: abort.signal,
+        onProgress: (p) => {
+          last = p.done;
+          if (p.done === 3) abort.abort();
+        },
       },
-    });
+    );
     const err = await job.catch((e) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect(last).toBeLessThanOrEqual(4);

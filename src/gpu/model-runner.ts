@@ -122,7 +122,18 @@ export class ModelRunner {
       // step, so capture stays off there.
       const wantCapture = options.graphCapture ?? !(gpu?.software ?? false);
       const capture = provider === 'webgpu' && wantCapture ? new CaptureCache(recreatable, this.readbacks) : null;
-      this.loaded = { provider, graphs, loras: new LoadedLoras(this.merger), capture, warmSizes: new Set(), index, models, sessions, createSession: create, info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices } };
+      this.loaded = {
+        provider,
+        graphs,
+        loras: new LoadedLoras(this.merger),
+        capture,
+        warmSizes: new Set(),
+        index,
+        models,
+        sessions,
+        createSession: create,
+        info: { key: sourceKey(options.source), unetShape: index.controlnet_studio?.unet_shape ?? null, capabilities, unet, notices },
+      };
       return this.loaded.info;
     } catch (err) {
       await Promise.all(sessions.map((s) => s.dispose()));
@@ -148,12 +159,18 @@ export class ModelRunner {
   async generate(params: EngineGenerateParams, control: JobControl = {}): Promise<GenerateResponse> {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
-    await this.loadStoredControlNets(loaded, params.units.map((u) => u.model), control);
+    await this.loadStoredControlNets(
+      loaded,
+      params.units.map((u) => u.model),
+      control,
+    );
     const lora = await this.applyLoras(loaded, params.loras ?? [], control);
     const gpu = await this.gpu();
     const [count0, bytes0, pipelines0] = [this.readbacks.count, this.readbacks.bytes, gpu?.pipelinesCompiled() ?? 0];
     const size = `${params.width}x${params.height}`;
-    const models = loaded.capture ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps })) : loaded.models;
+    const models = loaded.capture
+      ? await loaded.capture.modelsFor(loaded.models, params, (what) => control.onProgress?.({ stage: 'preparing', file: what, done: 0, total: params.steps }))
+      : loaded.models;
     control.onProgress?.({ stage: loaded.provider === 'webgpu' && !loaded.warmSizes.has(size) ? 'compiling' : 'starting', done: 0, total: params.steps });
     const result = await generateFromInput(models, params, {
       signal: control.signal,
@@ -162,7 +179,14 @@ export class ModelRunner {
     loaded.warmSizes.add(size);
     const captured = loaded.capture?.lastCaptured ?? [];
     const notCaptured = [...(loaded.capture?.failures ?? [])].map(([graph, reason]) => ({ graph, reason }));
-    return { ...result, gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 }, pipelinesCompiled: (gpu?.pipelinesCompiled() ?? 0) - pipelines0, captured, notCaptured, lora };
+    return {
+      ...result,
+      gpuReadbacks: { count: this.readbacks.count - count0, bytes: this.readbacks.bytes - bytes0 },
+      pipelinesCompiled: (gpu?.pipelinesCompiled() ?? 0) - pipelines0,
+      captured,
+      notCaptured,
+      lora,
+    };
   }
 
   /** Applies the LoRAs a generation names: the parts whose LoRAs changed are merged and opened again; null when nothing changed. */

@@ -34,6 +34,13 @@ export class PreprocessorModelCache {
   async dispose(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(all.map((s) => s.then((x) => x.dispose(), () => undefined)));
+    await Promise.all(
+      all.map((s) =>
+        s.then(
+          (x) => x.dispose(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

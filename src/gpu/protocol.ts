@@ -10,9 +10,7 @@ export type MethodName = keyof EngineMethods;
 export type Payload<K extends MethodName> = Parameters<EngineMethods[K]>[0];
 export type WireResult<K extends MethodName> = Awaited<ReturnType<EngineMethods[K]>>;
 
-export type ToWorker =
-  | { [K in MethodName]: { kind: 'call'; id: number; method: K; payload: Payload<K> } }[MethodName]
-  | { kind: 'cancel'; id: number };
+export type ToWorker = { [K in MethodName]: { kind: 'call'; id: number; method: K; payload: Payload<K> } }[MethodName] | { kind: 'cancel'; id: number };
 
 export type FromWorker =
   | { kind: 'result'; id: number; value: WireResult<MethodName> }

@@ -16,7 +16,20 @@ import { urlSource } from '../models/fetch-file.ts';
 import type { StoredControlNet } from '../models/load-set.ts';
 import { blobSource, storeSource } from '../models/set-files.ts';
 import type { ModelSource, SetSource } from '../models/set-source.ts';
-import type { DownloadSetRequest, DownloadSetResult, ImportInput, ImportRequest, ImportResult, JobControl, LoraImportRequest, LoraRequest, SetStatus, StoredModels, StoredTaesdInfo, VerifyResult } from './engine.ts';
+import type {
+  DownloadSetRequest,
+  DownloadSetResult,
+  ImportInput,
+  ImportRequest,
+  ImportResult,
+  JobControl,
+  LoraImportRequest,
+  LoraRequest,
+  SetStatus,
+  StoredModels,
+  StoredTaesdInfo,
+  VerifyResult,
+} from './engine.ts';
 
 /** CLIP's BPE merge list, served with the studio (public/clip/, MIT). */
 const CLIP_VOCAB_URL = () => new URL(`${import.meta.env.BASE_URL}clip/bpe_simple_vocab_16e6.txt.gz`, globalThis.location.origin).href;
@@ -123,7 +136,8 @@ export class ModelStorage {
       clipVocab: async () => new Uint8Array(await (await fetch(CLIP_VOCAB_URL())).arrayBuffer()),
       signal: control.signal,
       onDownload: (p) => control.onProgress?.({ stage: 'downloading', file: p.file, done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
-      onConvert: (p) => control.onProgress?.({ stage: `converting ${p.index + 1} of ${p.count}`, file: p.graph, done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
+      onConvert: (p) =>
+        control.onProgress?.({ stage: `converting ${p.index + 1} of ${p.count}`, file: p.graph, done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
     });
     return { kind: imported.kind, id: imported.id, label: imported.label, notices: imported.notices, bytes: imported.bytes, seconds: imported.seconds };
   }

@@ -24,7 +24,9 @@ describe('A1111 parameters', () => {
   it('formats the A1111 layout with one ControlNet entry per unit', () => {
     const text = formatParameters(info);
     expect(text.split('\n')[2]).toBe('Negative prompt: blurry, low quality');
-    expect(text).toContain('Steps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 18446744073709551615, Size: 512x768, Model: tiny-sd15, ControlNet 0: "Module: canny, Model: canny, Weight: 1, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced, Resize Mode: Crop and Resize, Pixel Perfect: True"');
+    expect(text).toContain(
+      'Steps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 18446744073709551615, Size: 512x768, Model: tiny-sd15, ControlNet 0: "Module: canny, Model: canny, Weight: 1, Guidance Start: 0, Guidance End: 1, Control Mode: Balanced, Resize Mode: Crop and Resize, Pixel Perfect: True"',
+    );
     expect(text).toContain('ControlNet 1: "Module: scribble_xdog, Model: scribble, Weight: 0.5, Guidance Start: 0.1, Guidance End: 0.9, Control Mode: My prompt is more important');
   });
 

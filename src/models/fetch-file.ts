@@ -43,7 +43,8 @@ export function urlSource(base: string, signal?: AbortSignal): import('./set-sou
     readRange: async (path, offset, length) => {
       const url = `${root}/${path}`;
       const res = await fetchOrSay(url, signal, { Range: `bytes=${offset}-${offset + length - 1}` });
-      if (res.status !== 206) throw new ModelLoadError(`${url} answered ${res.status} to a Range request; LoRAs applied at load need a server that sends byte ranges. Store the set in the browser and load it from there.`);
+      if (res.status !== 206)
+        throw new ModelLoadError(`${url} answered ${res.status} to a Range request; LoRAs applied at load need a server that sends byte ranges. Store the set in the browser and load it from there.`);
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.length !== length) throw new ModelLoadError(`${path} ends before bytes ${offset}–${offset + length}: the file is truncated. Download the set again.`);
       return bytes;

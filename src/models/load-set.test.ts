@@ -20,7 +20,15 @@ const params = { prompt: 'a house', negativePrompt: '', steps: 3, cfgScale: 5, s
 describe('model sets', () => {
   it('loads the tiny set with its ControlNets', async () => {
     const { capabilities } = await load('public/models/tiny-sd15');
-    expect(capabilities).toEqual({ controlnet: true, img2img: true, inpainting: false, lcm: null, taesd: { decoder: true, encoder: true }, controlnets: ['canny', 'scribble', 'zero-init', 'inpaint'], unetPrecision: 'fp32' });
+    expect(capabilities).toEqual({
+      controlnet: true,
+      img2img: true,
+      inpainting: false,
+      lcm: null,
+      taesd: { decoder: true, encoder: true },
+      controlnets: ['canny', 'scribble', 'zero-init', 'inpaint'],
+      unetPrecision: 'fp32',
+    });
   });
 
   it('runs txt2img and img2img with a plain UNet and says ControlNet is unavailable', async () => {

@@ -12,7 +12,21 @@ import type { Session, TensorOps } from '../diffusion/session.ts';
 import type { ValueMeta } from '../diffusion/tensor.ts';
 import { externalDataReferences } from './external-data.ts';
 import { planMemory } from './memory-plan.ts';
-import { controlnetGraph, describeUnetShape, externalDataNames, sameUnetShape, STORED_CONTROLNET_INFO, STORED_TAESD_INFO, TEXT_ENCODER, UNET, VAE_DECODER, VAE_ENCODER, type ModelIndex, type StoredControlNetInfo, type TaesdInfo } from './set-layout.ts';
+import {
+  controlnetGraph,
+  describeUnetShape,
+  externalDataNames,
+  sameUnetShape,
+  STORED_CONTROLNET_INFO,
+  STORED_TAESD_INFO,
+  TEXT_ENCODER,
+  UNET,
+  VAE_DECODER,
+  VAE_ENCODER,
+  type ModelIndex,
+  type StoredControlNetInfo,
+  type TaesdInfo,
+} from './set-layout.ts';
 import { readModelIndex, type ExternalData, type SetSource } from './set-source.ts';
 import { PromptCache } from '../diffusion/pipeline-prompt.ts';
 
@@ -112,7 +126,10 @@ export async function openGraphSession(g: GraphToLoad, opts: Pick<LoadOptions, '
   return opts.createSession({ label: g.label, role: g.role, fp16: g.fp16, bytes, externalData, localPath: null, reread }).catch((err: unknown) => {
     // A graph whose weights live in a file that isn't there fails deep in the runtime; say which file.
     const missing = externalDataReferences(bytes).filter((name) => !externalData.some((e) => e.path === name));
-    if (missing.length) throw new ModelLoadError(`${g.label} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${g.label}.`);
+    if (missing.length)
+      throw new ModelLoadError(
+        `${g.label} keeps its weights in ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} missing beside it. Download the set again, or put the file in the same folder as ${g.label}.`,
+      );
     throw err;
   });
 }
@@ -121,9 +138,18 @@ async function storedControlNetGraph(stored: StoredControlNet, index: ModelIndex
   const info = JSON.parse(decodeText(await stored.source.read(STORED_CONTROLNET_INFO))) as StoredControlNetInfo;
   const shape = index.controlnet_studio?.unet_shape;
   if (shape && !sameUnetShape(info.unet_shape, shape)) {
-    throw new ModelLoadError(`ControlNet "${stored.name}" was converted for a UNet with ${describeUnetShape(info.unet_shape)}; this set's UNet has ${describeUnetShape(shape)}. Use it with a set of the same base model family.`);
+    throw new ModelLoadError(
+      `ControlNet "${stored.name}" was converted for a UNet with ${describeUnetShape(info.unet_shape)}; this set's UNet has ${describeUnetShape(shape)}. Use it with a set of the same base model family.`,
+    );
   }
-  return { source: stored.source, file: 'model.onnx', label: `controlnet ${stored.name} (stored)`, role: 'controlnet', fp16: info.precision === 'fp16', dataNames: info.data_files.map((p) => p.slice(p.lastIndexOf('/') + 1)) };
+  return {
+    source: stored.source,
+    file: 'model.onnx',
+    label: `controlnet ${stored.name} (stored)`,
+    role: 'controlnet',
+    fp16: info.precision === 'fp16',
+    dataNames: info.data_files.map((p) => p.slice(p.lastIndexOf('/') + 1)),
+  };
 }
 
 /** A loaded set: its sessions for the pipeline, what it can do, and the graphs LoRAs change (to open again with them). */
@@ -156,7 +182,9 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
     taesd: await taesdGraphs(studio.taesd ?? null, source, opts.storedTaesd ?? null),
     controlnets: [
       ...setControlnets.map((n) => [n, inSet(controlnetGraph(n), 'controlnet')] as const),
-      ...(await Promise.all((opts.storedControlnets ?? []).filter((s) => controlnetNames.includes(s.name) && !available.includes(s.name)).map(async (s) => [s.name, await storedControlNetGraph(s, index)] as const))),
+      ...(await Promise.all(
+        (opts.storedControlnets ?? []).filter((s) => controlnetNames.includes(s.name) && !available.includes(s.name)).map(async (s) => [s.name, await storedControlNetGraph(s, index)] as const),
+      )),
     ],
   };
   const taesdAll = [graphs.taesd.decoder, graphs.taesd.encoder].filter((g): g is GraphToLoad => g !== null);

@@ -56,6 +56,21 @@ describe('resolveRemoteSet', () => {
 
   it('the manifest names every set the studio needs, with unknown hashes left null', () => {
     const ids = MANIFEST_SETS.map((s) => s.id);
-    for (const id of ['tiny-sd15', 'sd15-fp16-controlnet', 'controlnet-canny', 'controlnet-scribble', 'controlnet-mlsd', 'controlnet-depth', 'controlnet-normal', 'controlnet-openpose', 'controlnet-seg', 'depth-anything-v2-small', 'segformer-b0-ade', 'dwpose-ll-ucoco-384', 'taesd']) expect(ids).toContain(id);
+    for (const id of [
+      'tiny-sd15',
+      'sd15-fp16-controlnet',
+      'controlnet-canny',
+      'controlnet-scribble',
+      'controlnet-mlsd',
+      'controlnet-depth',
+      'controlnet-normal',
+      'controlnet-openpose',
+      'controlnet-seg',
+      'depth-anything-v2-small',
+      'segformer-b0-ade',
+      'dwpose-ll-ucoco-384',
+      'taesd',
+    ])
+      expect(ids).toContain(id);
   });
 });

@@ -110,7 +110,8 @@ export const MANIFEST_SETS: ManifestSet[] = [
     source: 'https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-inpainting',
     dtype: 'fp16',
     controlnetReady: true,
-    notes: 'runwayml/stable-diffusion-inpainting (now published under stable-diffusion-v1-5/): a 9-channel UNet (latents, mask, masked image) for masked generations. Converted in the browser from its diffusers folder (fp16 weights, about 2 GB to fetch); without a mask it repaints the whole picture.',
+    notes:
+      'runwayml/stable-diffusion-inpainting (now published under stable-diffusion-v1-5/): a 9-channel UNet (latents, mask, masked image) for masked generations. Converted in the browser from its diffusers folder (fp16 weights, about 2 GB to fetch); without a mask it repaints the whole picture.',
     convert: { repo: 'stable-diffusion-v1-5/stable-diffusion-inpainting', kind: 'pipeline', name: 'Stable Diffusion 1.5 Inpainting', files: SD15_FILES },
   },
   controlnet('canny', 'control_v11p_sd15_canny'),
@@ -159,7 +160,8 @@ export const MANIFEST_SETS: ManifestSet[] = [
     source: 'https://huggingface.co/madebyollin/taesd',
     dtype: 'fp32',
     controlnetReady: false,
-    notes: 'Tiny autoencoder for SD 1.x latents (about 1.2 M parameters per half, 9.8 MB to fetch): a real image at every preview step, and live mode’s fast decoder. Converted in the browser from taesd.py’s two files and stored for any SD 1.5 set.',
+    notes:
+      'Tiny autoencoder for SD 1.x latents (about 1.2 M parameters per half, 9.8 MB to fetch): a real image at every preview step, and live mode’s fast decoder. Converted in the browser from taesd.py’s two files and stored for any SD 1.5 set.',
     convert: { repo: 'madebyollin/taesd', kind: 'taesd', name: 'taesd', files: ['taesd_encoder.safetensors', 'taesd_decoder.safetensors'] },
   },
   LCM_LORA_SET,
@@ -176,7 +178,11 @@ export function resolveSetUrl(input: string): string {
 
 /** A folder name for a set in the browser's storage, from its address. */
 export function setIdFor(baseUrl: string): string {
-  return baseUrl.replace(/^https?:\/\//, '').replace(/\/resolve\/main$/, '').replace(/[^\w.-]+/g, '_').slice(0, 100);
+  return baseUrl
+    .replace(/^https?:\/\//, '')
+    .replace(/\/resolve\/main$/, '')
+    .replace(/[^\w.-]+/g, '_')
+    .slice(0, 100);
 }
 
 export interface RemoteSet {

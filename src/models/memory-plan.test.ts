@@ -12,7 +12,10 @@ const graphs = (sizes: Record<string, number>, files: string[]) => files.map((fi
 
 describe('memory plan', () => {
   it('adds external data to each session and passes an fp16 SD 1.5 set', async () => {
-    const plan = await planMemory(graphs({ 'unet/model.onnx': 1e6, 'unet/model.onnx_data': 1.7 * GiB, 'text_encoder/model.onnx': 0.25 * GiB }, ['unet/model.onnx', 'text_encoder/model.onnx']), 4 * GiB);
+    const plan = await planMemory(
+      graphs({ 'unet/model.onnx': 1e6, 'unet/model.onnx_data': 1.7 * GiB, 'text_encoder/model.onnx': 0.25 * GiB }, ['unet/model.onnx', 'text_encoder/model.onnx']),
+      4 * GiB,
+    );
     expect(plan.perSession['unet/model.onnx']).toBe(1e6 + 1.7 * GiB);
     expect(plan.errors).toEqual([]);
   });

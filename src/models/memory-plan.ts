@@ -37,7 +37,8 @@ export async function planMemory(graphs: PlannedGraph[], maxBufferSize: number |
     perSession[file] = graph + external;
     if (graph > PROTOBUF_LIMIT) errors.push(`${file} is ${gib(graph)}, over protobuf's 2 GiB limit for one graph file: it needs its weights in an external data file (model.onnx_data).`);
     if (graph + external > WASM_HEAP_LIMIT) errors.push(`${file} needs ${gib(graph + external)}, more than the browser's 4 GiB WebAssembly memory: use an fp16 export of it.`);
-    if (maxBufferSize !== null && external === 0 && graph > maxBufferSize) warnings.push(`${file} (${gib(graph)}) is larger than this GPU's largest buffer (${gib(maxBufferSize)}); a single large weight may not fit.`);
+    if (maxBufferSize !== null && external === 0 && graph > maxBufferSize)
+      warnings.push(`${file} (${gib(graph)}) is larger than this GPU's largest buffer (${gib(maxBufferSize)}); a single large weight may not fit.`);
   }
   const totalBytes = Object.values(perSession).reduce((a, b) => a + b, 0);
   if (!errors.length && totalBytes > WASM_HEAP_LIMIT) {

@@ -6,7 +6,6 @@ import type { DeviceTensor, ResidualSource, Session, TensorOps } from '../diffus
 import type { TensorData, TensorType } from '../diffusion/tensor.ts';
 import { RESIDUALS } from '../diffusion/residuals.ts';
 
-
 function builder(name: string): GraphBuilder {
   return new GraphBuilder(name, 'float32');
 }
@@ -101,7 +100,14 @@ export function modelInputGraph(batch: number, outType: FloatType, extraChannels
   const g = builder('model_input');
   let scaled = g.op1('Mul', [g.input('latents', 'float32', [1, 4, 'height', 'width']), g.input('scale', 'float32', [])]);
   if (extraChannels) scaled = g.op1('Concat', [scaled, g.input('extra', 'float32', [1, extraChannels, 'height', 'width'])], { axis: 1 });
-  const repeated = batch === 1 ? scaled : g.op1('Concat', Array.from({ length: batch }, () => scaled), { axis: 0 });
+  const repeated =
+    batch === 1
+      ? scaled
+      : g.op1(
+          'Concat',
+          Array.from({ length: batch }, () => scaled),
+          { axis: 0 },
+        );
   g.output(castTo(g, repeated, 'float32', outType), 'sample', outType, [batch, 4 + extraChannels, 'height', 'width']);
   return g.toBytes('model input');
 }

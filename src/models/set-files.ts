@@ -66,7 +66,13 @@ export function blobSource(files: Record<string, Blob>): SetSource {
       if (!blob) throw new Error(`The folder has no ${path}; pick the set's top folder (the one with model_index.json).`);
       return blobRange(blob, path, offset, length);
     },
-    list: async (folder) => [...new Set(Object.keys(files).filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1).split('/')[0]!))],
+    list: async (folder) => [
+      ...new Set(
+        Object.keys(files)
+          .filter((p) => p.startsWith(`${folder}/`))
+          .map((p) => p.slice(folder.length + 1).split('/')[0]!),
+      ),
+    ],
   };
 }
 
@@ -80,7 +86,10 @@ async function blobRange(blob: Blob, path: string, offset: number, length: numbe
  * model_index.json, so picking the set's folder or its parent both work.
  */
 export function folderFiles(entries: { path: string; file: Blob }[]): Record<string, Blob> {
-  const index = entries.map((e) => e.path).filter((p) => p === 'model_index.json' || p.endsWith('/model_index.json')).sort((a, b) => a.length - b.length)[0];
+  const index = entries
+    .map((e) => e.path)
+    .filter((p) => p === 'model_index.json' || p.endsWith('/model_index.json'))
+    .sort((a, b) => a.length - b.length)[0];
   if (!index) throw new Error('The folder has no model_index.json: pick a model set in the diffusers ONNX layout.');
   const prefix = index.slice(0, -'model_index.json'.length);
   return Object.fromEntries(entries.filter((e) => e.path.startsWith(prefix)).map((e) => [e.path.slice(prefix.length), e.file]));

@@ -33,7 +33,6 @@ export interface ExternalData {
   data: Uint8Array;
 }
 
-
 export async function readModelIndex(source: SetSource): Promise<ModelIndex> {
   return JSON.parse(new TextDecoder().decode(await source.read('model_index.json'))) as ModelIndex;
 }

@@ -62,7 +62,9 @@ describe('sets exported the way torch does', () => {
     symbolicOutput(g, 'Resizesample');
     await writeGraphs([{ path: 'vae_decoder/model.onnx', graph: g, source: new RandomWeights(1) }], { store: folderStore(dir), root: '', external: false });
     const { models } = await load(dir);
-    await expect(generate(models, params)).rejects.toThrow('vae_decoder/model.onnx does not fit the vae_decoder slot: its output "sample" came out [1, 4, 64, 64] on its first run, not [1, 3, 64, 64].');
+    await expect(generate(models, params)).rejects.toThrow(
+      'vae_decoder/model.onnx does not fit the vae_decoder slot: its output "sample" came out [1, 4, 64, 64] on its first run, not [1, 3, 64, 64].',
+    );
   });
 
   it('without a VAE encoder: txt2img and ControlNet work; img2img says it needs the encoder', async () => {

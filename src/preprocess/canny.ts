@@ -52,7 +52,14 @@ const KEEP_KERNEL_PIXELS = 2 * 1024 * 1024;
 /** The compiled kernel (wasm/canny.as.ts). WebAssembly memory never shrinks, so a larger image gets an instance of its own that goes when the call ends. */
 function kernel(pixels: number): CannyKernel {
   kernelModule ??= new WebAssembly.Module(Uint8Array.from(atob(CANNY_WASM_BASE64), (c) => c.charCodeAt(0)));
-  const instantiate = () => new WebAssembly.Instance(kernelModule!, { env: { abort: () => { throw new Error('Canny kernel aborted'); } } }).exports as unknown as CannyKernel;
+  const instantiate = () =>
+    new WebAssembly.Instance(kernelModule!, {
+      env: {
+        abort: () => {
+          throw new Error('Canny kernel aborted');
+        },
+      },
+    }).exports as unknown as CannyKernel;
   if (pixels > KEEP_KERNEL_PIXELS) return instantiate();
   return (keptKernel ??= instantiate());
 }

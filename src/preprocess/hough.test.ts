@@ -13,7 +13,7 @@ const H = 120;
 /** A grey image with filled polygons (so edges are where the shapes' borders are). */
 function shapes(fill: (x: number, y: number) => boolean) {
   const data = new Uint8ClampedArray(W * H * 4);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.fill(fill(x, y) ? 220 : 30, (y * W + x) * 4, (y * W + x) * 4 + 3), (data[(y * W + x) * 4 + 3] = 255);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) (data.fill(fill(x, y) ? 220 : 30, (y * W + x) * 4, (y * W + x) * 4 + 3), (data[(y * W + x) * 4 + 3] = 255));
   return { data, width: W, height: H };
 }
 
@@ -78,7 +78,8 @@ describe('probabilistic Hough lines', () => {
         if (!map[(y * house.width + x) * 4]) continue;
         lit++;
         let near = false;
-        for (let dy = -2; dy <= 2 && !near; dy++) for (let dx = -2; dx <= 2 && !near; dx++) near = !!edges[Math.min(Math.max(y + dy, 0), house.height - 1) * house.width + Math.min(Math.max(x + dx, 0), house.width - 1)];
+        for (let dy = -2; dy <= 2 && !near; dy++)
+          for (let dx = -2; dx <= 2 && !near; dx++) near = !!edges[Math.min(Math.max(y + dy, 0), house.height - 1) * house.width + Math.min(Math.max(x + dx, 0), house.width - 1)];
         if (near) nearEdge++;
       }
     expect(nearEdge / lit).toBeGreaterThan(0.95);

@@ -45,7 +45,7 @@ export function houghLinesP(edges: Uint8Array, width: number, height: number, op
     trig[n * 2 + 1] = Math.sin(n * opts.theta) / opts.rho;
   }
   const points: number[] = [];
-  for (let i = 0; i < width * height; i++) if (edges[i]) (mask[i] = 1), points.push(i);
+  for (let i = 0; i < width * height; i++) if (edges[i]) ((mask[i] = 1), points.push(i));
   const rhoAt = (x: number, y: number, n: number) => cvRound(x * trig[n * 2]! + y * trig[n * 2 + 1]!) + ((numRho - 1) >> 1);
   const rng = new OpenCvRng();
   const lines: Segment[] = [];
@@ -133,8 +133,8 @@ export function drawSegments(lines: Segment[], width: number, height: number): U
       if (x >= 0 && y >= 0 && x < width && y < height) out.fill(255, (y * width + x) * 4, (y * width + x) * 4 + 3);
       if (x === x2 && y === y2) break;
       const e2 = 2 * err;
-      if (e2 >= dy) (err += dy), (x += sx);
-      if (e2 <= dx) (err += dx), (y += sy);
+      if (e2 >= dy) ((err += dy), (x += sx));
+      if (e2 <= dx) ((err += dx), (y += sy));
     }
   }
   return out;

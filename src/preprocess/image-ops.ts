@@ -137,7 +137,7 @@ export function resizeToResolution(image: Rgba, resolution: number): Rgba {
 
 /** cv2.GaussianBlur(…, (0, 0), σ) on one float plane, reflect-101 border; kernel size as OpenCV picks it, or `kernelSize`. */
 export function gaussianBlur(plane: Float32Array, width: number, height: number, sigma: number, eightBit = false, kernelSize?: number): Float32Array {
-  const size = kernelSize ?? (Math.round(sigma * (eightBit ? 3 : 4) * 2 + 1) | 1);
+  const size = kernelSize ?? Math.round(sigma * (eightBit ? 3 : 4) * 2 + 1) | 1;
   const half = (size - 1) / 2;
   const kernel = Array.from({ length: size }, (_, i) => Math.exp(-((i - half) ** 2) / (2 * sigma * sigma)));
   const sum = kernel.reduce((a, b) => a + b, 0);

@@ -7,7 +7,23 @@ import type { ControlUnit } from '../diffusion/control-units.ts';
 import { generate, type GenerateParams, type GenerateResult, type PipelineControl, type PipelineModels } from '../diffusion/pipeline.ts';
 import type { InitImage } from '../diffusion/pipeline-init.ts';
 import { fitToSize, type ResizeMode, type Rgba } from './image-ops.ts';
-import { blurMask, compositeMasked, cropImage, cropMask, cropRegion, DEFAULT_INPAINT, fillMasked, hasMaskedPixels, INPAINT_AREA_LABELS, MASKED_CONTENT_LABELS, maskFromRgba, maskToRgba, pasteInto, type InpaintOptions, type PixelMask } from './inpaint-image.ts';
+import {
+  blurMask,
+  compositeMasked,
+  cropImage,
+  cropMask,
+  cropRegion,
+  DEFAULT_INPAINT,
+  fillMasked,
+  hasMaskedPixels,
+  INPAINT_AREA_LABELS,
+  MASKED_CONTENT_LABELS,
+  maskFromRgba,
+  maskToRgba,
+  pasteInto,
+  type InpaintOptions,
+  type PixelMask,
+} from './inpaint-image.ts';
 
 export interface ImageInput {
   /** The start image at its own size. */

@@ -44,7 +44,10 @@ describe('fill', () => {
   it('paints the masked area with the colours around it', () => {
     // Left half red, right half blue; the right half masked: only red is kept, so the fill is red.
     const image = solid(32, 16, (x) => (x < 16 ? [200, 0, 0] : [0, 0, 200]));
-    const filled = fillMasked(image, maskWith(32, 16, (x) => x >= 16));
+    const filled = fillMasked(
+      image,
+      maskWith(32, 16, (x) => x >= 16),
+    );
     for (let p = 0; p < 32 * 16; p++) {
       expect(Math.abs(filled.data[p * 4]! - 200)).toBeLessThanOrEqual(2);
       expect(filled.data[p * 4 + 2]).toBeLessThanOrEqual(2);
@@ -63,8 +66,14 @@ describe('composite', () => {
 
   it('pastes a crop back into its box, scaled to it', () => {
     const base = solid(4, 4, () => [0, 0, 0]);
-    const out = pasteInto(base, solid(2, 2, () => [9, 9, 9]), { x: 1, y: 2, width: 2, height: 2 });
-    const lit = Array.from({ length: 16 }, (_, p) => out.data[p * 4]).map((v, p) => (v ? p : -1)).filter((p) => p >= 0);
+    const out = pasteInto(
+      base,
+      solid(2, 2, () => [9, 9, 9]),
+      { x: 1, y: 2, width: 2, height: 2 },
+    );
+    const lit = Array.from({ length: 16 }, (_, p) => out.data[p * 4])
+      .map((v, p) => (v ? p : -1))
+      .filter((p) => p >= 0);
     expect(lit).toEqual([9, 10, 13, 14]);
   });
 });

@@ -60,8 +60,7 @@ export interface Box {
 export function cropRegion(mask: PixelMask, padding: number, target: { width: number; height: number }): Box {
   let [x1, y1, x2, y2] = [mask.width, mask.height, 0, 0];
   for (let y = 0; y < mask.height; y++)
-    for (let x = 0; x < mask.width; x++)
-      if (mask.data[y * mask.width + x]) [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
+    for (let x = 0; x < mask.width; x++) if (mask.data[y * mask.width + x]) [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
   if (x2 <= x1) return { x: 0, y: 0, width: mask.width, height: mask.height };
   [x1, y1] = [Math.max(x1 - padding, 0), Math.max(y1 - padding, 0)];
   [x2, y2] = [Math.min(x2 + padding, mask.width), Math.min(y2 + padding, mask.height)];
@@ -140,9 +139,23 @@ export function fillMasked(image: Rgba, mask: PixelMask): Rgba {
   const keep = Float32Array.from(mask.data, (v) => 1 - v / 255);
   const out = new Float32Array(plane * 3);
   const outAlpha = new Float32Array(plane);
-  for (const [sigma, repeats] of [[256, 1], [64, 1], [16, 2], [4, 4], [2, 2], [0, 1]] as const) {
+  for (const [sigma, repeats] of [
+    [256, 1],
+    [64, 1],
+    [16, 2],
+    [4, 4],
+    [2, 2],
+    [0, 1],
+  ] as const) {
     const alpha = wideBlur(keep, width, height, sigma);
-    const colours = [0, 1, 2].map((c) => wideBlur(Float32Array.from({ length: plane }, (_, p) => image.data[p * 4 + c]! * keep[p]!), width, height, sigma));
+    const colours = [0, 1, 2].map((c) =>
+      wideBlur(
+        Float32Array.from({ length: plane }, (_, p) => image.data[p * 4 + c]! * keep[p]!),
+        width,
+        height,
+        sigma,
+      ),
+    );
     for (let r = 0; r < repeats; r++)
       for (let p = 0; p < plane; p++) {
         const a = Math.min(1, alpha[p]!);

@@ -18,7 +18,10 @@ const runModel: ModelRunner = async (url, feeds) => {
 describe('runPreprocess', () => {
   it('fits a Canny map to the generation size, staying binary', async () => {
     for (const resizeMode of ['just-resize', 'crop-and-resize', 'resize-and-fill'] as const) {
-      const r = await runPreprocess({ kind: 'canny', image: bird, low: 100, high: 200, backend: 'cpu', fit: { width: 512, height: 384, resizeMode, pixelPerfect: true } }, { gpu: null, runModel: null });
+      const r = await runPreprocess(
+        { kind: 'canny', image: bird, low: 100, high: 200, backend: 'cpu', fit: { width: 512, height: 384, resizeMode, pixelPerfect: true } },
+        { gpu: null, runModel: null },
+      );
       expect([r.map.width, r.map.height]).toEqual([512, 384]);
       expect(new Set(r.map.data.filter((_, i) => i % 4 === 0))).toEqual(new Set([0, 255]));
     }
@@ -39,7 +42,14 @@ describe('runPreprocess', () => {
 
   it('draws pose skeletons at the generation size with keypoints moved by the resize mode', async () => {
     const r = await runPreprocess(
-      { kind: 'pose', image: bird, modelUrl: '/models/tiny-sd15/preprocessors/pose/model.onnx', minScore: -Infinity, backend: 'cpu', fit: { width: 256, height: 256, resizeMode: 'crop-and-resize', pixelPerfect: false, resolution: 256 } },
+      {
+        kind: 'pose',
+        image: bird,
+        modelUrl: '/models/tiny-sd15/preprocessors/pose/model.onnx',
+        minScore: -Infinity,
+        backend: 'cpu',
+        fit: { width: 256, height: 256, resizeMode: 'crop-and-resize', pixelPerfect: false, resolution: 256 },
+      },
       { gpu: null, runModel },
     );
     expect([r.map.width, r.map.height]).toEqual([256, 256]);

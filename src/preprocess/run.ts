@@ -83,7 +83,12 @@ export async function runPreprocess(req: PreprocessRequest, env: PreprocessEnv):
   // Model-based preprocessors run on whatever the engine runs models on.
   const useGpu = req.backend === 'gpu' && gpu !== null && (req.kind === 'canny' || req.kind === 'normal' || modelBased);
   const fallback = req.backend === 'gpu' && !useGpu ? (gpu ? `${req.kind} has no GPU path; it ran on the CPU.` : 'No WebGPU: the preprocessor ran on the CPU.') : null;
-  const done = (map: Rgba, notice: string | null): PreprocessResult => ({ map, backend: useGpu ? 'gpu' : 'cpu', ms: performance.now() - t0, notice: [notice, fallback].filter(Boolean).join(' ') || null });
+  const done = (map: Rgba, notice: string | null): PreprocessResult => ({
+    map,
+    backend: useGpu ? 'gpu' : 'cpu',
+    ms: performance.now() - t0,
+    notice: [notice, fallback].filter(Boolean).join(' ') || null,
+  });
 
   if (req.kind === 'normal') {
     const { width, height } = req.depth;

@@ -21,8 +21,24 @@ export interface MapTarget {
 
 /** A standing figure in OpenPose's 18-point order, as fractions of the canvas. */
 const DEFAULT_FIGURE: [number, number][] = [
-  [0.5, 0.18], [0.5, 0.28], [0.4, 0.28], [0.36, 0.42], [0.34, 0.55], [0.6, 0.28], [0.64, 0.42], [0.66, 0.55],
-  [0.44, 0.55], [0.43, 0.72], [0.42, 0.9], [0.56, 0.55], [0.57, 0.72], [0.58, 0.9], [0.48, 0.16], [0.52, 0.16], [0.46, 0.17], [0.54, 0.17],
+  [0.5, 0.18],
+  [0.5, 0.28],
+  [0.4, 0.28],
+  [0.36, 0.42],
+  [0.34, 0.55],
+  [0.6, 0.28],
+  [0.64, 0.42],
+  [0.66, 0.55],
+  [0.44, 0.55],
+  [0.43, 0.72],
+  [0.42, 0.9],
+  [0.56, 0.55],
+  [0.57, 0.72],
+  [0.58, 0.9],
+  [0.48, 0.16],
+  [0.52, 0.16],
+  [0.46, 0.17],
+  [0.54, 0.17],
 ];
 
 export function defaultSkeleton(width: number, height: number): Skeleton[] {
@@ -89,7 +105,10 @@ export async function controlMap(engine: Engine, unit: Unit, target: MapTarget, 
   const result = await engine.preprocess(requestFor(unit, image, target), { signal });
   let map = result.map;
   if (unit.preprocessor === 'normal') {
-    const normal = await engine.preprocess({ kind: 'normal', depth: { data: mapToDepth(map), width: map.width, height: map.height }, a: Math.PI * 2, bgThreshold: unit.params.normalBgThreshold, backend: target.gpu ? 'gpu' : 'cpu' }, { signal });
+    const normal = await engine.preprocess(
+      { kind: 'normal', depth: { data: mapToDepth(map), width: map.width, height: map.height }, a: Math.PI * 2, bgThreshold: unit.params.normalBgThreshold, backend: target.gpu ? 'gpu' : 'cpu' },
+      { signal },
+    );
     map = { ...normal.map, data: toNormalControlOrder(normal.map.data) };
   }
   return { map, key, notice: result.notice, keypoints: result.keypoints };

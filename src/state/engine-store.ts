@@ -120,7 +120,10 @@ export const useEngineStore = create<EngineState>()((set, get) => {
       set({ status: 'starting', message: `${reason} The engine was restarted; your canvas, units and gallery are kept.` });
       void get().refreshDevice();
       const request = get().set?.request;
-      if (request) void get().loadSet(request).catch(() => {});
+      if (request)
+        void get()
+          .loadSet(request)
+          .catch(() => {});
     },
     selfTest: { running: false, report: null, error: null },
     async runSelfTest() {
@@ -137,7 +140,10 @@ export const useEngineStore = create<EngineState>()((set, get) => {
     async pickEngine(choice) {
       useStudio.getState().setSettings({ engine: choice });
       const request = get().set?.request;
-      if (request) await get().loadSet(request).catch(() => {});
+      if (request)
+        await get()
+          .loadSet(request)
+          .catch(() => {});
     },
     loadSet(request) {
       set({ set: { request, state: 'loading', info: null, progress: null, error: null } });
@@ -152,21 +158,21 @@ export const useEngineStore = create<EngineState>()((set, get) => {
         const options = { ...request.options, provider: request.options.provider ?? get().engineInUse().provider };
         return get().engine.loadModelSet(options, { onProgress });
       })().then(
-          (info) => {
-            if (get().set?.request === request) {
-              set({ set: { request, state: 'loaded', info, progress: null, error: null } });
-              adoptSet(info.capabilities.controlnets, info.unetShape);
-              // The one place a loaded set's ControlNets reach the units (whoever asked for the load).
-              useStudio.getState().adoptModels(info.capabilities.controlnets);
-            }
-            return info;
-          },
-          (err: unknown) => {
-            const error = err instanceof Error ? err.message : String(err);
-            if (get().set?.request === request) set({ set: { request, state: 'failed', info: null, progress: null, error } });
-            throw err;
-          },
-        );
+        (info) => {
+          if (get().set?.request === request) {
+            set({ set: { request, state: 'loaded', info, progress: null, error: null } });
+            adoptSet(info.capabilities.controlnets, info.unetShape);
+            // The one place a loaded set's ControlNets reach the units (whoever asked for the load).
+            useStudio.getState().adoptModels(info.capabilities.controlnets);
+          }
+          return info;
+        },
+        (err: unknown) => {
+          const error = err instanceof Error ? err.message : String(err);
+          if (get().set?.request === request) set({ set: { request, state: 'failed', info: null, progress: null, error } });
+          throw err;
+        },
+      );
       loading = job;
       return job;
     },

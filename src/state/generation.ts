@@ -150,10 +150,19 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
   // The set's ControlNets and the stored ones that fit it (the engine loads those when a unit uses them).
   checkUnits(studio.units, useEngineStore.getState().controlnets ?? info.capabilities.controlnets);
   const units = studio.units.filter((u) => u.enabled);
-  if (units.length && !info.capabilities.controlnet) throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
+  if (units.length && !info.capabilities.controlnet)
+    throw new InputProblem(`Not generating: this set's UNet takes no ControlNet residuals. Disable the units or load a set with a ControlNet-ready UNet.`);
   const input = await runInput(settings.input, studio.units);
   const maps = await unitMaps(units, settings, input, signal);
-  const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({ model: unit.model, image: map, weight: unit.weight, start: unit.start, end: unit.end, mode: unit.controlMode, fromInput: unit.preprocessor === 'inpaint_only' }));
+  const controlUnits: ControlUnit[] = maps.map(({ unit, map }) => ({
+    model: unit.model,
+    image: map,
+    weight: unit.weight,
+    start: unit.start,
+    end: unit.end,
+    mode: unit.controlMode,
+    fromInput: unit.preprocessor === 'inpaint_only',
+  }));
   const model = useEngineStore.getState().set?.request.name ?? 'model set';
 
   let finished = 0;
@@ -161,7 +170,21 @@ export async function runGeneration({ signal, live = false, onImage }: RunOption
     const run = { ...settings, seed: (settings.seed + i) >>> 0 };
     const stepTimes: number[] = [];
     const response = await engine.generate(
-      { prompt: loras.prompt, negativePrompt: run.negativePrompt, steps: run.steps, cfgScale: run.cfgScale, seed: run.seed, width: run.width, height: run.height, sampler: run.sampler, units: controlUnits, latentPreview: run.latentPreview, loras: [...loras.loras, ...liveLoras], fastDecode, input },
+      {
+        prompt: loras.prompt,
+        negativePrompt: run.negativePrompt,
+        steps: run.steps,
+        cfgScale: run.cfgScale,
+        seed: run.seed,
+        width: run.width,
+        height: run.height,
+        sampler: run.sampler,
+        units: controlUnits,
+        latentPreview: run.latentPreview,
+        loras: [...loras.loras, ...liveLoras],
+        fastDecode,
+        input,
+      },
       {
         signal,
         onProgress: (p) => {

@@ -4,15 +4,36 @@ import type { StoredLoraInfo } from '../models/set-layout.ts';
 import { DEFAULT_LIVE, planLiveRun } from './live-recipe.ts';
 
 const plain = { lcm: null, taesd: { decoder: true, encoder: true } };
-const lora = (name: string, lcm: boolean): StoredLoraInfo => ({ name, file: `${name}.safetensors`, bytes: 1, sha256: '0'.repeat(64), lcm, format: 'kohya', layers: { unet: 1, text: 0 }, source: 'test' });
+const lora = (name: string, lcm: boolean): StoredLoraInfo => ({
+  name,
+  file: `${name}.safetensors`,
+  bytes: 1,
+  sha256: '0'.repeat(64),
+  lcm,
+  format: 'kohya',
+  layers: { unet: 1, text: 0 },
+  source: 'test',
+});
 
 describe('live mode’s recipe', () => {
   it('refuses LCM on a plain UNet and offers the LCM-LoRA', () => {
-    expect(planLiveRun(DEFAULT_LIVE, plain, [lora('style', false)])).toMatchObject({ ok: false, offerLcmLora: true, problem: expect.stringMatching(/needs LCM weights.*plain SD 1\.5 UNet.*Use LCM-LoRA/) });
+    expect(planLiveRun(DEFAULT_LIVE, plain, [lora('style', false)])).toMatchObject({
+      ok: false,
+      offerLcmLora: true,
+      problem: expect.stringMatching(/needs LCM weights.*plain SD 1\.5 UNet.*Use LCM-LoRA/),
+    });
   });
 
   it('runs LCM with the library’s LCM-LoRA applied, or on an LCM-distilled set without it', () => {
-    expect(planLiveRun(DEFAULT_LIVE, plain, [lora('lcm-lora-sdv1-5', true)])).toEqual({ ok: true, sampler: 'lcm', steps: 4, cfgScale: 1, loras: [{ name: 'lcm-lora-sdv1-5', unet: 1, text: 1 }], fastDecode: true, notes: [] });
+    expect(planLiveRun(DEFAULT_LIVE, plain, [lora('lcm-lora-sdv1-5', true)])).toEqual({
+      ok: true,
+      sampler: 'lcm',
+      steps: 4,
+      cfgScale: 1,
+      loras: [{ name: 'lcm-lora-sdv1-5', unet: 1, text: 1 }],
+      fastDecode: true,
+      notes: [],
+    });
     expect(planLiveRun(DEFAULT_LIVE, { ...plain, lcm: 'scheduler' }, [])).toMatchObject({ ok: true, sampler: 'lcm', loras: [] });
     expect(planLiveRun(DEFAULT_LIVE, { ...plain, lcm: 'baked-lora' }, [lora('lcm', true)])).toMatchObject({ ok: true, loras: [] });
   });

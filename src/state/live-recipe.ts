@@ -26,8 +26,7 @@ export const DEFAULT_LIVE: LiveSettings = { recipe: 'lcm', lcmLora: true, sample
 export const LCM_RECIPE = { sampler: 'lcm' as SchedulerName, steps: 4, cfgScale: 1 };
 
 export type LivePlan =
-  | { ok: true; sampler: SchedulerName; steps: number; cfgScale: number; loras: LoraRequest[]; fastDecode: boolean; notes: string[] }
-  | { ok: false; problem: string; offerLcmLora: boolean };
+  { ok: true; sampler: SchedulerName; steps: number; cfgScale: number; loras: LoraRequest[]; fastDecode: boolean; notes: string[] } | { ok: false; problem: string; offerLcmLora: boolean };
 
 type SetCan = Pick<SetCapabilities, 'lcm' | 'taesd'>;
 
@@ -40,8 +39,19 @@ function lcmWeights(live: LiveSettings, set: SetCan, library: StoredLoraInfo[]):
 
 function noLcmWeights(live: LiveSettings, library: StoredLoraInfo[]): LivePlan {
   const has = library.some((l) => l.lcm);
-  if (!live.lcmLora && has) return { ok: false, problem: 'Live mode’s LCM recipe needs LCM weights, and its LCM-LoRA is turned off: this set is a plain SD 1.5 UNet, where 4 LCM steps give mush. Turn the LCM-LoRA on, or choose your own recipe.', offerLcmLora: false };
-  return { ok: false, problem: 'Live mode’s LCM recipe (4 steps, CFG 1) needs LCM weights, and this set is a plain SD 1.5 UNet, where it would give mush. Use LCM-LoRA (downloaded once, about 135 MB, and applied while live mode runs), or choose your own recipe.', offerLcmLora: true };
+  if (!live.lcmLora && has)
+    return {
+      ok: false,
+      problem:
+        'Live mode’s LCM recipe needs LCM weights, and its LCM-LoRA is turned off: this set is a plain SD 1.5 UNet, where 4 LCM steps give mush. Turn the LCM-LoRA on, or choose your own recipe.',
+      offerLcmLora: false,
+    };
+  return {
+    ok: false,
+    problem:
+      'Live mode’s LCM recipe (4 steps, CFG 1) needs LCM weights, and this set is a plain SD 1.5 UNet, where it would give mush. Use LCM-LoRA (downloaded once, about 135 MB, and applied while live mode runs), or choose your own recipe.',
+    offerLcmLora: true,
+  };
 }
 
 export function planLiveRun(live: LiveSettings, set: SetCan, library: StoredLoraInfo[]): LivePlan {

@@ -54,7 +54,14 @@ describe('LoRAs in the studio', () => {
     expect(await useLoraLibrary.getState().importFiles([fileOf(join(dir, 'notes.safetensors'), 'notes.safetensors')], { lcm: false })).toBeNull();
     expect(useLoraLibrary.getState().message?.text).toMatch(/LoRA import failed: notes\.safetensors is not a safetensors file/);
     const info = await useLoraLibrary.getState().importFiles([fileOf(join(dir, 'style.safetensors'), 'style.safetensors')], { lcm: false });
-    expect(info).toMatchObject({ name: 'style', format: 'kohya', lcm: false, sha256: createHash('sha256').update(readFileSync(join(dir, 'style.safetensors'))).digest('hex') });
+    expect(info).toMatchObject({
+      name: 'style',
+      format: 'kohya',
+      lcm: false,
+      sha256: createHash('sha256')
+        .update(readFileSync(join(dir, 'style.safetensors')))
+        .digest('hex'),
+    });
     expect(useModelSets.getState().stored.loras.map((l) => l.name)).toEqual(['style']);
   });
 

@@ -33,8 +33,13 @@ export function generationLoras(typed: string, choices: Record<string, LoraChoic
     throw err;
   }
   const missing = tagged.loras.filter((t) => !library.some((l) => l.name === t.name)).map((t) => t.name);
-  if (missing.length) throw new InputProblem(`Not generating: the prompt names LoRA ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the LoRA library (${library.map((l) => l.name).join(', ') || 'it is empty'}). Import it in the model manager, or fix the name.`);
-  const chosen = library.filter((l) => choices[l.name]?.enabled && !tagged.loras.some((t) => t.name === l.name)).map((l) => ({ name: l.name, unet: choices[l.name]!.weight, text: choices[l.name]!.weight }));
+  if (missing.length)
+    throw new InputProblem(
+      `Not generating: the prompt names LoRA ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the LoRA library (${library.map((l) => l.name).join(', ') || 'it is empty'}). Import it in the model manager, or fix the name.`,
+    );
+  const chosen = library
+    .filter((l) => choices[l.name]?.enabled && !tagged.loras.some((t) => t.name === l.name))
+    .map((l) => ({ name: l.name, unet: choices[l.name]!.weight, text: choices[l.name]!.weight }));
   const loras = [...tagged.loras, ...chosen];
   const names = [...new Set(loras.map((l) => l.name))];
   return { prompt: tagged.prompt, loras, hashes: names.map((name) => ({ name, hash: library.find((l) => l.name === name)!.sha256.slice(0, 12) })) };
@@ -63,13 +68,26 @@ export const useLoraLibrary = create<LoraLibraryState>()((set, get) => {
     abort = new AbortController();
     set({ busy: label, transfer: null, message: null });
     try {
-      const info = await work(abort.signal, (p) => set({ transfer: { done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond ?? 0, etaSeconds: p.etaSeconds ?? null, file: p.file ?? '', stage: p.stage } }));
+      const info = await work(abort.signal, (p) =>
+        set({ transfer: { done: p.done, total: p.total, bytesPerSecond: p.bytesPerSecond ?? 0, etaSeconds: p.etaSeconds ?? null, file: p.file ?? '', stage: p.stage } }),
+      );
       // Shown once stored and listed.
       await useModelSets.getState().refreshStored();
-      set({ busy: null, transfer: null, message: { kind: 'info', text: `Added LoRA "${info.name}" (${info.layers.unet} UNet and ${info.layers.text} text-encoder layers${info.lcm ? ', LCM' : ''}). Use it with <lora:${info.name}:1> in the prompt, or switch it on here.` } });
+      set({
+        busy: null,
+        transfer: null,
+        message: {
+          kind: 'info',
+          text: `Added LoRA "${info.name}" (${info.layers.unet} UNet and ${info.layers.text} text-encoder layers${info.lcm ? ', LCM' : ''}). Use it with <lora:${info.name}:1> in the prompt, or switch it on here.`,
+        },
+      });
       return info;
     } catch (err) {
-      set({ busy: null, transfer: null, message: { kind: err instanceof CancelledError ? 'info' : 'error', text: err instanceof CancelledError ? 'Import cancelled; nothing was kept.' : `LoRA import failed: ${text(err)}` } });
+      set({
+        busy: null,
+        transfer: null,
+        message: { kind: err instanceof CancelledError ? 'info' : 'error', text: err instanceof CancelledError ? 'Import cancelled; nothing was kept.' : `LoRA import failed: ${text(err)}` },
+      });
       return null;
     } finally {
       abort = null;
@@ -80,7 +98,8 @@ export const useLoraLibrary = create<LoraLibraryState>()((set, get) => {
     transfer: null,
     message: null,
     importFiles: (files, form) => job('Importing LoRA', (signal, onProgress) => engine().importLora({ input: { kind: 'files', files }, name: form.name, lcm: form.lcm }, { signal, onProgress })),
-    importRepo: (repo, form, files) => job('Downloading LoRA', (signal, onProgress) => engine().importLora({ input: { kind: 'hub', repo: repo.trim(), files }, name: form.name, lcm: form.lcm }, { signal, onProgress })),
+    importRepo: (repo, form, files) =>
+      job('Downloading LoRA', (signal, onProgress) => engine().importLora({ input: { kind: 'hub', repo: repo.trim(), files }, name: form.name, lcm: form.lcm }, { signal, onProgress })),
     cancel: () => abort?.abort(),
     async remove(name) {
       await engine().deleteLora(name);

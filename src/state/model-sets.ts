@@ -84,8 +84,7 @@ const transferOf = (p: Progress): Transfer => ({ done: p.done, total: p.total, b
 
 export const useModelSets = create<ModelSetsState>()((set, get) => {
   const engine = () => useEngineStore.getState().engine;
-  const patch = (id: string, p: Partial<ModelSetsState['entries'][string]>) =>
-    set((s) => ({ entries: { ...s.entries, [id]: { ...idle, status: null, ...s.entries[id], ...p } } }));
+  const patch = (id: string, p: Partial<ModelSetsState['entries'][string]>) => set((s) => ({ entries: { ...s.entries, [id]: { ...idle, status: null, ...s.entries[id], ...p } } }));
 
   /** Runs one job on a set: busy while it runs; its outcome shows once the set's status is read again, so the two agree. */
   const run = async (remote: RemoteSet, label: string, job: (signal: AbortSignal) => Promise<string>) => {
@@ -110,7 +109,12 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
     set({ importJob: { busy: label, transfer: null, message: null, notices: [] } });
     try {
       const result = await work(abort.signal, (p) => set((s) => ({ importJob: { ...s.importJob, transfer: transferOf(p) } })));
-      const what = result.kind === 'set' ? `model set "${result.label}"` : result.kind === 'taesd' ? `TAESD "${result.id}" (previews and fast decoding for any SD 1.5 set)` : `ControlNet "${result.id}" (usable with any SD 1.5 set)`;
+      const what =
+        result.kind === 'set'
+          ? `model set "${result.label}"`
+          : result.kind === 'taesd'
+            ? `TAESD "${result.id}" (previews and fast decoding for any SD 1.5 set)`
+            : `ControlNet "${result.id}" (usable with any SD 1.5 set)`;
       set({ importJob: { ...idle, message: { kind: 'info', text: `Imported ${what}: ${mb(result.bytes)} in ${result.seconds.toFixed(1)} s.` }, notices: result.notices } });
       await get().refreshStored();
       return result;
@@ -192,7 +196,8 @@ export const useModelSets = create<ModelSetsState>()((set, get) => {
       }
     },
     importFiles: (files, form) => importJob('Converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'files', files }, ...withPairedSet(form) }, { signal, onProgress })),
-    importRepo: (repo, form, files) => importJob('Downloading and converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'hub', repo: repo.trim(), files }, ...withPairedSet(form) }, { signal, onProgress })),
+    importRepo: (repo, form, files) =>
+      importJob('Downloading and converting', (signal, onProgress) => engine().importCheckpoint({ input: { kind: 'hub', repo: repo.trim(), files }, ...withPairedSet(form) }, { signal, onProgress })),
     cancelImport: () => aborts.get(IMPORT)?.abort(),
     async loadConverted(id, label) {
       set({ importJob: { ...idle, busy: 'Loading', notices: [] } });

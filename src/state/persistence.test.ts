@@ -26,7 +26,14 @@ beforeAll(async () => {
   const unit = newUnit(64, 64, ['canny']);
   const image = { blob: new Blob(['old png']), name: 'old.png', width: 64, height: 64, x: 0, y: 0, scale: 1 };
   const { set } = await import('idb-keyval');
-  await set('studio', { state: { settings: { ...useStudio.getState().settings, prompt: 'from before' }, units: [{ ...unit, source: initHistory({ ...unit.source.present, image }) }], gallery: [galleryItem(0)] }, version: 1 }, legacy);
+  await set(
+    'studio',
+    {
+      state: { settings: { ...useStudio.getState().settings, prompt: 'from before' }, units: [{ ...unit, source: initHistory({ ...unit.source.present, image }) }], gallery: [galleryItem(0)] },
+      version: 1,
+    },
+    legacy,
+  );
   await hydrateStudio(legacy);
 });
 

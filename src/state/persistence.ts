@@ -176,10 +176,18 @@ export class StudioRecords<S> {
     const old = await get<{ state: unknown }>(key, legacy).catch(() => undefined);
     if (!old) return;
     const { settings, units, gallery } = split(old.state);
-    const images: [string, Blob][] = units.flatMap((u) => [u.source.present, ...u.source.past, ...u.source.future].flatMap((s) => (s.image ? [[s.image.imageId, s.image.blob] as [string, Blob]] : [])));
+    const images: [string, Blob][] = units.flatMap((u) =>
+      [u.source.present, ...u.source.past, ...u.source.future].flatMap((s) => (s.image ? [[s.image.imageId, s.image.blob] as [string, Blob]] : [])),
+    );
     await setMany(images, this.stores.images);
-    await setMany(units.map((u) => [u.id, storedUnit(u)]), this.stores.units);
-    await setMany(gallery.map((g) => [g.id, g]), this.stores.gallery);
+    await setMany(
+      units.map((u) => [u.id, storedUnit(u)]),
+      this.stores.units,
+    );
+    await setMany(
+      gallery.map((g) => [g.id, g]),
+      this.stores.gallery,
+    );
     await set('settings', settings, this.stores.settings);
     await del(key, legacy);
   }

@@ -15,7 +15,9 @@ export function runEstimate(settings: Settings, speed: StepSpeed | null): string
   const totalMs = stepMs * settings.steps * settings.batchCount;
   if (totalMs < 60_000) return null;
   const minutes = totalMs / 60_000;
-  const from = speed.probe ? `a probe step of ${(speed.stepMs / 1000).toFixed(2)} s at ${speed.width}×${speed.height}` : `${(speed.stepMs / 1000).toFixed(1)} s measured at ${speed.width}×${speed.height}`;
+  const from = speed.probe
+    ? `a probe step of ${(speed.stepMs / 1000).toFixed(2)} s at ${speed.width}×${speed.height}`
+    : `${(speed.stepMs / 1000).toFixed(1)} s measured at ${speed.width}×${speed.height}`;
   return `This run will take about ${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min: ${(stepMs / 1000).toFixed(1)} s per step, from ${from} on this device.`;
 }
 

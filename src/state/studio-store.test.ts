@@ -78,7 +78,18 @@ describe('studio store', () => {
     const s = () => useStudio.getState();
     s().addUnit(MODELS);
     const unit = { ...s().units[0]!, weight: 1.5 };
-    await s().addToGallery({ id: 'g1', createdAt: 0, png: new Blob(), width: 64, height: 64, settings: { ...s().settings, prompt: 'old prompt', seed: 42 }, units: [unit], controlMaps: [], parameters: '', model: 'tiny' });
+    await s().addToGallery({
+      id: 'g1',
+      createdAt: 0,
+      png: new Blob(),
+      width: 64,
+      height: 64,
+      settings: { ...s().settings, prompt: 'old prompt', seed: 42 },
+      units: [unit],
+      controlMaps: [],
+      parameters: '',
+      model: 'tiny',
+    });
     s().setSettings({ prompt: 'new prompt', seed: 7 });
     s().removeUnit(unit.id);
     s().useSettingsOf('g1');

@@ -46,7 +46,14 @@ function blobsOf(unit: Unit): Map<string, Blob> {
 function writeChanges(s: StudioState, prev: StudioState): void {
   const a = settingsRecord(s);
   const b = settingsRecord(prev);
-  if (a.settings !== b.settings || a.tools !== b.tools || a.overlayOpacity !== b.overlayOpacity || a.customSets !== b.customSets || a.selectedUnitId !== b.selectedUnitId || a.unitOrder.join() !== b.unitOrder.join()) {
+  if (
+    a.settings !== b.settings ||
+    a.tools !== b.tools ||
+    a.overlayOpacity !== b.overlayOpacity ||
+    a.customSets !== b.customSets ||
+    a.selectedUnitId !== b.selectedUnitId ||
+    a.unitOrder.join() !== b.unitOrder.join()
+  ) {
     studioRecords.queue('settings', 'settings', a);
   }
   if (s.units === prev.units) return;
@@ -99,7 +106,9 @@ export function hydrateStudio(legacy: UseStore = createStore('controlnet-studio'
     const order = saved?.unitOrder ?? [];
     const units = [...order.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])), ...loaded.units.filter((u) => !order.includes(u.id))];
     useStudio.setState({
-      ...(saved ? { settings: { ...DEFAULT_SETTINGS, ...saved.settings }, tools: saved.tools, overlayOpacity: saved.overlayOpacity, customSets: saved.customSets, selectedUnitId: saved.selectedUnitId } : {}),
+      ...(saved
+        ? { settings: { ...DEFAULT_SETTINGS, ...saved.settings }, tools: saved.tools, overlayOpacity: saved.overlayOpacity, customSets: saved.customSets, selectedUnitId: saved.selectedUnitId }
+        : {}),
       units,
       gallery: loaded.gallery,
     });
@@ -121,13 +130,23 @@ function splitLegacy(value: unknown): { settings: SettingsRecord; units: Unit[];
   const old = value as Partial<SettingsRecord> & { units?: Unit[]; gallery?: GalleryItem[] };
   const ids = new Map<Blob, string>();
   const withIds = (u: Unit): Unit => {
-    const fix = (src: Unit['source']['present']) => (src.image && !src.image.imageId ? { ...src, image: { ...src.image, imageId: ids.get(src.image.blob) ?? (ids.set(src.image.blob, `img-${ids.size}-${Date.now().toString(36)}`), ids.get(src.image.blob)!) } } : src);
+    const fix = (src: Unit['source']['present']) =>
+      src.image && !src.image.imageId
+        ? { ...src, image: { ...src.image, imageId: ids.get(src.image.blob) ?? (ids.set(src.image.blob, `img-${ids.size}-${Date.now().toString(36)}`), ids.get(src.image.blob)!) } }
+        : src;
     return { ...u, source: { past: u.source.past.map(fix), present: fix(u.source.present), future: u.source.future.map(fix) } };
   };
   const units = (old.units ?? []).map(withIds);
   const defaults = useStudio.getState();
   return {
-    settings: { settings: old.settings ?? defaults.settings, tools: old.tools ?? defaults.tools, overlayOpacity: old.overlayOpacity ?? defaults.overlayOpacity, customSets: old.customSets ?? [], selectedUnitId: old.selectedUnitId ?? null, unitOrder: units.map((u) => u.id) },
+    settings: {
+      settings: old.settings ?? defaults.settings,
+      tools: old.tools ?? defaults.tools,
+      overlayOpacity: old.overlayOpacity ?? defaults.overlayOpacity,
+      customSets: old.customSets ?? [],
+      selectedUnitId: old.selectedUnitId ?? null,
+      unitOrder: units.map((u) => u.id),
+    },
     units,
     gallery: old.gallery ?? [],
   };

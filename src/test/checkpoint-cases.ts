@@ -52,7 +52,12 @@ async function session(setDir: string, graph: string) {
 export function caseFeed(meta: ort.InferenceSession.ValueMetadata, t: CaseTensor, dir?: string): ort.Tensor {
   const values = readCaseTensor(t, dir);
   const type = meta.isTensor ? meta.type : 'float32';
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.round(v))), t.shape);
+  if (type === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
+      t.shape,
+    );
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values, Math.round), t.shape);
   if (type === 'float16') return new ort.Tensor('float16', float32ToFloat16(values), t.shape);
   return new ort.Tensor('float32', values, t.shape);
@@ -75,7 +80,13 @@ async function runGraph(setDir: string, graph: string, inputs: Map<string, CaseT
 /** Runs a reference case through the set's graphs (the ControlNet at `controlnetGraph` inside `setDir`). Returns max |actual − expected| / max |expected| per output. */
 export async function caseErrors(setDir: string, c: ReferenceCase, controlnetGraph = 'controlnet/canny/model.onnx'): Promise<number[]> {
   const inputs = new Map<string, CaseTensor | ort.Tensor>(c.inputs.map((t) => [t.name, t]));
-  const paths: Record<string, string> = { text_encoder: 'text_encoder/model.onnx', unet: 'unet/model.onnx', vae_decoder: 'vae_decoder/model.onnx', vae_encoder: 'vae_encoder/model.onnx', controlnet: controlnetGraph };
+  const paths: Record<string, string> = {
+    text_encoder: 'text_encoder/model.onnx',
+    unet: 'unet/model.onnx',
+    vae_decoder: 'vae_decoder/model.onnx',
+    vae_encoder: 'vae_encoder/model.onnx',
+    controlnet: controlnetGraph,
+  };
   let outputs: ort.Tensor[];
   if (c.graph === 'unet+controlnet') {
     const residuals = await runGraph(setDir, paths.controlnet!, inputs);

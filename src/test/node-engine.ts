@@ -70,9 +70,7 @@ export class NodeEngine implements Engine {
     if (!loaded) throw new EngineError('No model set is loaded. Load one first.');
     this.generations++;
     const applied = await this.library.applied(params.loras ?? []);
-    const lora = loaded.loras.changes(applied).length
-      ? await loaded.loras.apply(loaded.graphs, applied, nodeReopen(loaded))
-      : null;
+    const lora = loaded.loras.changes(applied).length ? await loaded.loras.apply(loaded.graphs, applied, nodeReopen(loaded)) : null;
     control.onProgress?.({ stage: 'starting', done: 0, total: params.steps });
     const result = await generateFromInput(loaded.models, params, {
       signal: control.signal,

@@ -49,7 +49,13 @@ export async function writeRandomLora(path: string, o: RandomLoraOptions): Promi
       const key = `${prefix}${t.name.slice(0, -'.weight'.length).replace(/\./g, '_')}`;
       const [outDim, inDim] = t.shape as [number, number];
       const alpha = new Uint8Array(Float32Array.of(rank).buffer);
-      out.push(tensor(`${key}.lora_down.weight`, [rank, inDim]), tensor(`${key}.lora_up.weight`, [outDim, rank]), { key: `${key}.alpha`, file: 'random-lora', dtype: 'float32', shape: [], bytes: async () => alpha });
+      out.push(tensor(`${key}.lora_down.weight`, [rank, inDim]), tensor(`${key}.lora_up.weight`, [outDim, rank]), {
+        key: `${key}.alpha`,
+        file: 'random-lora',
+        dtype: 'float32',
+        shape: [],
+        bytes: async () => alpha,
+      });
     }
   };
   add('lora_unet_', o.unetGraph ?? 'unet/model.onnx', o.unetLayers ?? ATTENTION);

@@ -21,7 +21,18 @@ import { tryExample } from '../state/examples.ts';
 function StrokeLine({ stroke, color }: { stroke: Stroke; color?: string }) {
   // A click is a dot: Konva needs two points to draw the round-capped zero-length segment.
   const points = stroke.points.length === 2 ? [...stroke.points, ...stroke.points] : stroke.points;
-  return <Line points={points} stroke={color ?? stroke.color} strokeWidth={stroke.size} lineCap="round" lineJoin="round" globalCompositeOperation={stroke.kind === 'erase' ? 'destination-out' : 'source-over'} listening={false} perfectDrawEnabled={false} />;
+  return (
+    <Line
+      points={points}
+      stroke={color ?? stroke.color}
+      strokeWidth={stroke.size}
+      lineCap="round"
+      lineJoin="round"
+      globalCompositeOperation={stroke.kind === 'erase' ? 'destination-out' : 'source-over'}
+      listening={false}
+      perfectDrawEnabled={false}
+    />
+  );
 }
 
 /**
@@ -177,7 +188,20 @@ export function CanvasView() {
               <Group {...docTransform}>
                 {pose.flatMap((person, pi) =>
                   person.map((pt, ji) =>
-                    pt ? <Circle key={`${pi}-${ji}`} name="joint" x={pt[0] * kx} y={pt[1] * ky} radius={5 / view.scale} fill="#ff3b6b" stroke="#fff" strokeWidth={1 / view.scale} draggable onDragEnd={(e) => void editPose(unit.id, movedJoint(pose, pi, ji, e.target.x() / kx, e.target.y() / ky))} /> : null,
+                    pt ? (
+                      <Circle
+                        key={`${pi}-${ji}`}
+                        name="joint"
+                        x={pt[0] * kx}
+                        y={pt[1] * ky}
+                        radius={5 / view.scale}
+                        fill="#ff3b6b"
+                        stroke="#fff"
+                        strokeWidth={1 / view.scale}
+                        draggable
+                        onDragEnd={(e) => void editPose(unit.id, movedJoint(pose, pi, ji, e.target.x() / kx, e.target.y() / ky))}
+                      />
+                    ) : null,
                   ),
                 )}
               </Group>

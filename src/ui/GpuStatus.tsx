@@ -45,8 +45,7 @@ function EnginePick() {
   const pickEngine = useEngineStore((s) => s.pickEngine);
   return (
     <p data-testid="engine">
-      Engine: <strong>{ENGINE_LABELS[inUse.provider]}</strong>, as {inUse.reason}.{' '}
-      <LabelledSelect label="Engine" value={choice} options={ENGINE_CHOICE_LABELS} onChange={(c) => void pickEngine(c)} />
+      Engine: <strong>{ENGINE_LABELS[inUse.provider]}</strong>, as {inUse.reason}. <LabelledSelect label="Engine" value={choice} options={ENGINE_CHOICE_LABELS} onChange={(c) => void pickEngine(c)} />
     </p>
   );
 }
@@ -66,7 +65,11 @@ function SelfTestResult({ report, onClose }: { report: SelfTestReport; onClose: 
           </li>
         ))}
       </ul>
-      {report.maxAbsDiffWebGpuVsWasm !== null && <p data-testid="gpu-wasm-diff" data-value={report.maxAbsDiffWebGpuVsWasm}>max |WebGPU − WASM| = {report.maxAbsDiffWebGpuVsWasm.toExponential(2)}</p>}
+      {report.maxAbsDiffWebGpuVsWasm !== null && (
+        <p data-testid="gpu-wasm-diff" data-value={report.maxAbsDiffWebGpuVsWasm}>
+          max |WebGPU − WASM| = {report.maxAbsDiffWebGpuVsWasm.toExponential(2)}
+        </p>
+      )}
       {report.fp16 && (
         <p data-testid="fp16-diff" data-value={report.fp16.maxAbsDiffVsFp32}>
           fp16 UNet on {report.fp16.provider}: max |fp16 − fp32| = {report.fp16.maxAbsDiffVsFp32.toExponential(2)}

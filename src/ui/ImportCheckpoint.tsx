@@ -23,21 +23,18 @@ function StoredList() {
     <div aria-label="Converted models">
       {stored.sets.map((s) => (
         <section role="group" aria-label={`Converted set ${s.label}`} key={s.id} className="set-entry">
-          <strong>{s.label}</strong> (from {s.convertedFrom})
-          <button onClick={() => void actions.loadConverted(s.id, s.label)}>Load</button>
+          <strong>{s.label}</strong> (from {s.convertedFrom})<button onClick={() => void actions.loadConverted(s.id, s.label)}>Load</button>
           <button onClick={() => void actions.deleteConverted(s.id)}>Delete</button>
         </section>
       ))}
       {stored.controlnets.map((c) => (
         <section role="group" aria-label={`Stored ControlNet ${c.name}`} key={c.name} className="set-entry">
-          ControlNet <strong>{c.name}</strong> ({c.precision}, from {c.converted_from})
-          <button onClick={() => void actions.deleteStoredControlNet(c.name)}>Delete</button>
+          ControlNet <strong>{c.name}</strong> ({c.precision}, from {c.converted_from})<button onClick={() => void actions.deleteStoredControlNet(c.name)}>Delete</button>
         </section>
       ))}
       {stored.taesd.map((t) => (
         <section role="group" aria-label={`Stored TAESD ${t.name}`} key={t.name} className="set-entry">
-          TAESD <strong>{t.name}</strong> (from {t.converted_from}; {t.encoder ? 'decoder and encoder' : 'decoder only'})
-          <button onClick={() => void actions.deleteStoredTaesd(t.name)}>Delete</button>
+          TAESD <strong>{t.name}</strong> (from {t.converted_from}; {t.encoder ? 'decoder and encoder' : 'decoder only'})<button onClick={() => void actions.deleteStoredTaesd(t.name)}>Delete</button>
         </section>
       ))}
     </div>
@@ -63,7 +60,17 @@ function BakeLoras({ bake, onChange }: { bake: Record<string, number>; onChange:
             <input type="checkbox" aria-label={`Bake LoRA ${l.name}`} checked={l.name in bake} onChange={(e) => toggle(l.name, e.target.checked)} />
             {l.name}
           </label>
-          {l.name in bake && <NumberField label={`Baked weight of ${l.name}`} value={bake[l.name]!} min={-5} max={5} step={0.05} normalise={(v) => clamp(v, -5, 5)} onCommit={(w) => onChange({ ...bake, [l.name]: w })} />}
+          {l.name in bake && (
+            <NumberField
+              label={`Baked weight of ${l.name}`}
+              value={bake[l.name]!}
+              min={-5}
+              max={5}
+              step={0.05}
+              normalise={(v) => clamp(v, -5, 5)}
+              onCommit={(w) => onChange({ ...bake, [l.name]: w })}
+            />
+          )}
         </div>
       ))}
     </details>
@@ -105,11 +112,26 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
       <div className="row">
         <label>
           Checkpoint files
-          <input key={`files-${pickerKey}`} type="file" aria-label="Checkpoint files" multiple accept=".safetensors,.ckpt,.pth,.pt,.bin,.yaml,.yml" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.name, file })))} />
+          <input
+            key={`files-${pickerKey}`}
+            type="file"
+            aria-label="Checkpoint files"
+            multiple
+            accept=".safetensors,.ckpt,.pth,.pt,.bin,.yaml,.yml"
+            disabled={busy}
+            onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.name, file })))}
+          />
         </label>
         <label>
           Diffusers folder
-          <input key={`folder-${pickerKey}`} type="file" aria-label="Diffusers folder" disabled={busy} onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file })))} {...{ webkitdirectory: '' }} />
+          <input
+            key={`folder-${pickerKey}`}
+            type="file"
+            aria-label="Diffusers folder"
+            disabled={busy}
+            onChange={(e) => take([...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file })))}
+            {...{ webkitdirectory: '' }}
+          />
         </label>
       </div>
       {files.length > 0 && <p>Picked: {files.map((f) => f.path).join(', ')}</p>}
@@ -173,7 +195,10 @@ export function ImportCheckpoint({ onChanged }: { onChanged: () => void }) {
                 </button>
               )}
               {m.convert?.kind === 'lora' && (
-                <button onClick={() => void useLoraLibrary.getState().importRepo(m.convert!.repo, { lcm: m.convert === LCM_LORA, name: m.convert!.name }, m.convert!.files)} aria-label={`Add ${m.label} to the LoRA library`}>
+                <button
+                  onClick={() => void useLoraLibrary.getState().importRepo(m.convert!.repo, { lcm: m.convert === LCM_LORA, name: m.convert!.name }, m.convert!.files)}
+                  aria-label={`Add ${m.label} to the LoRA library`}
+                >
                   Add to library
                 </button>
               )}

@@ -28,7 +28,10 @@ export function ModelSetPanel() {
   const onFolder = (ev: ChangeEvent<HTMLInputElement>) => {
     const picked = [...(ev.target.files ?? [])];
     if (!picked.length) return;
-    loadFolder(picked[0]!.webkitRelativePath.split('/')[0] || 'local folder', picked.map((file) => ({ path: file.webkitRelativePath || file.name, file })));
+    loadFolder(
+      picked[0]!.webkitRelativePath.split('/')[0] || 'local folder',
+      picked.map((file) => ({ path: file.webkitRelativePath || file.name, file })),
+    );
   };
   const onPick = async () => {
     try {
@@ -62,13 +65,20 @@ export function ModelSetPanel() {
         {/* webkitdirectory is not in React's typings; the attribute is what Chromium reads. */}
         <input type="file" aria-label="Load model folder" onChange={onFolder} disabled={busy} {...{ webkitdirectory: '' }} />
       </label>
-      {busy && <p role="status">Loading {set.request.name}{set.progress ? `: loading ${set.progress.file} (${set.progress.done}/${set.progress.total})` : '…'}</p>}
+      {busy && (
+        <p role="status">
+          Loading {set.request.name}
+          {set.progress ? `: loading ${set.progress.file} (${set.progress.done}/${set.progress.total})` : '…'}
+        </p>
+      )}
       {pickError && <p role="alert">{pickError}</p>}
       {set?.state === 'failed' && <p role="alert">{set.error}</p>}
       {set?.state === 'loaded' && set.info && (
         <div role="status" aria-label="Loaded model set">
           <p>
-            Loaded <strong>{set.request.name}</strong>: {set.info.capabilities.inpainting ? 'inpainting UNet (9 channels: masked generations repaint the mask; without one, the whole picture)' : 'UNet'} {set.info.unet.precision} on {set.info.unet.provider}; ControlNets: {set.info.capabilities.controlnets.join(', ') || 'none'}
+            Loaded <strong>{set.request.name}</strong>:{' '}
+            {set.info.capabilities.inpainting ? 'inpainting UNet (9 channels: masked generations repaint the mask; without one, the whole picture)' : 'UNet'} {set.info.unet.precision} on{' '}
+            {set.info.unet.provider}; ControlNets: {set.info.capabilities.controlnets.join(', ') || 'none'}
           </p>
           {set.info.notices.map((n) => (
             <p key={n}>{n}</p>

@@ -28,7 +28,9 @@ export function PreprocessorParams({ unit, onChange }: { unit: Unit; onChange: (
       return (
         <>
           <ModelChoice label="Depth model" kind="depth" value={p.depthModel} onChange={(depthModel) => onChange({ depthModel })} />
-          {unit.preprocessor === 'normal' && <Slider label="Normal background threshold" value={p.normalBgThreshold} min={0} max={1} step={0.01} onChange={(normalBgThreshold) => onChange({ normalBgThreshold })} />}
+          {unit.preprocessor === 'normal' && (
+            <Slider label="Normal background threshold" value={p.normalBgThreshold} min={0} max={1} step={0.01} onChange={(normalBgThreshold) => onChange({ normalBgThreshold })} />
+          )}
         </>
       );
     case 'openpose':

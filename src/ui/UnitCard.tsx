@@ -50,7 +50,12 @@ export function UnitCard({ unit, index, count }: { unit: Unit; index: number; co
         <input type="checkbox" aria-label="Enabled" checked={unit.enabled} onChange={(e) => update({ enabled: e.target.checked })} />
         Enabled
       </label>
-      <LabelledSelect label="Preprocessor" value={unit.preprocessor} options={PREPROCESSOR_LABELS} onChange={(preprocessor) => update({ preprocessor, model: pickModel(preprocessor, models ?? [], unit.model) })} />
+      <LabelledSelect
+        label="Preprocessor"
+        value={unit.preprocessor}
+        options={PREPROCESSOR_LABELS}
+        onChange={(preprocessor) => update({ preprocessor, model: pickModel(preprocessor, models ?? [], unit.model) })}
+      />
       <PreprocessorParams unit={unit} onChange={(patch) => update({ params: { ...unit.params, ...patch } })} />
       <label>
         Model

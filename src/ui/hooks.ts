@@ -45,7 +45,10 @@ export function useFileBitmap(blob: Blob | null): ImageBitmap | null {
   useEffect(() => {
     if (!blob) return setBitmap(null);
     let live = true;
-    void bitmapCached(blob).then((b) => live && setBitmap(b), () => live && setBitmap(null));
+    void bitmapCached(blob).then(
+      (b) => live && setBitmap(b),
+      () => live && setBitmap(null),
+    );
     return () => {
       live = false;
     };

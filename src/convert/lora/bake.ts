@@ -28,4 +28,5 @@ export function bakeLoras(graphs: SetGraph[], bake: BakeLoras | undefined): SetG
 }
 
 /** What the set's index records of its baked LoRAs. */
-export const bakedRecord = (bake: BakeLoras | undefined) => (bake?.applied ?? []).map((a) => ({ file: a.lora.label, unet: a.unet, text_encoder: a.text, ...(bake?.lcm?.has(a.lora) ? { lcm: true } : {}) }));
+export const bakedRecord = (bake: BakeLoras | undefined) =>
+  (bake?.applied ?? []).map((a) => ({ file: a.lora.label, unet: a.unet, text_encoder: a.text, ...(bake?.lcm?.has(a.lora) ? { lcm: true } : {}) }));

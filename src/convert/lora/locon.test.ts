@@ -82,17 +82,27 @@ beforeAll(async () => {
     const w = tensors.get(`model.diffusion_model.${ldm}.weight`)!;
     const f = factors(w.shape, rng);
     modified.set(w.key, tensor(w.key, w.shape, mergedByHand(toFloat32(w.dtype, await w.bytes()), w.shape, f)));
-    for (const [naming, name] of [['diffusers', diffusers], ['ldm', ldm]] as const) {
+    for (const [naming, name] of [
+      ['diffusers', diffusers],
+      ['ldm', ldm],
+    ] as const) {
       const key = `lora_unet_${name.replace(/\./g, '_')}`;
       lora[naming].push(tensor(`${key}.lora_down.weight`, f.downShape, f.down), tensor(`${key}.lora_up.weight`, f.upShape, f.up), tensor(`${key}.alpha`, [], Float32Array.of(ALPHA)));
     }
   }
   const dir = tmp();
   const byHand = join(dir, 'by-hand.safetensors');
-  await writeSafetensorsFile(byHand, [...tensors.values()].map((t) => modified.get(t.key) ?? t));
+  await writeSafetensorsFile(
+    byHand,
+    [...tensors.values()].map((t) => modified.get(t.key) ?? t),
+  );
   for (const naming of ['diffusers', 'ldm'] as const) await writeSafetensorsFile((loconFiles[naming] = join(dir, `locon-${naming}.safetensors`)), lora[naming]);
   [base, expected] = [join(dir, 'base'), join(dir, 'expected')];
-  for (const [file, out] of [[checkpoint, base], [byHand, expected]] as const) await convertCli(['--checkpoint', file, '--out', out, '--precision', 'fp32', '--text-heads', '2'], () => {});
+  for (const [file, out] of [
+    [checkpoint, base],
+    [byHand, expected],
+  ] as const)
+    await convertCli(['--checkpoint', file, '--out', out, '--precision', 'fp32', '--text-heads', '2'], () => {});
 }, 60_000);
 
 async function unetOutputs(set: string, applied: Parameters<LoadedLoras['patchGraph']>[1]) {
@@ -101,7 +111,15 @@ async function unetOutputs(set: string, applied: Parameters<LoadedLoras['patchGr
   const session = (models.unet.session as NodeSession).session;
   const out: Float32Array[] = [];
   for (const c of referenceCases().filter((c) => c.graph === 'unet')) {
-    const feeds = Object.fromEntries(session.inputMetadata.map((m) => [m.name, caseFeed(m, c.inputs.find((i) => i.name === m.name)!)]));
+    const feeds = Object.fromEntries(
+      session.inputMetadata.map((m) => [
+        m.name,
+        caseFeed(
+          m,
+          c.inputs.find((i) => i.name === m.name)!,
+        ),
+      ]),
+    );
     out.push(tensorValues((await session.run(feeds)).out_sample!));
   }
   return out;
@@ -121,4 +139,3 @@ describe('LoCon layers', () => {
     });
   });
 });
-

@@ -64,7 +64,8 @@ const OTHER_ADAPTERS: [RegExp, string][] = [
 ];
 
 /** Key shapes of whole checkpoints, which people sometimes drop where a LoRA goes. */
-const CHECKPOINT_KEYS = /^(model\.diffusion_model\.|first_stage_model\.|cond_stage_model\.|control_model\.|conditioner\.|input_blocks\.\d|down_blocks\.\d+\.resnets\.\d+\.conv1\.weight$|text_model\.embeddings\.)/;
+const CHECKPOINT_KEYS =
+  /^(model\.diffusion_model\.|first_stage_model\.|cond_stage_model\.|control_model\.|conditioner\.|input_blocks\.\d|down_blocks\.\d+\.resnets\.\d+\.conv1\.weight$|text_model\.embeddings\.)/;
 
 type Role = 'down' | 'up' | 'alpha';
 interface ParsedKey {
@@ -113,7 +114,9 @@ const list = (keys: string[], n = 4) => `${keys.slice(0, n).join(', ')}${keys.le
 function refuseOtherBases(keys: string[], metadata: Record<string, string>, file: string): void {
   const version = `${metadata.ss_base_model_version ?? ''} ${metadata['modelspec.architecture'] ?? ''}`;
   if (keys.some((k) => /^lora_te[12]_|^text_encoder_2\./.test(k)) || /sdxl|stable-diffusion-xl/i.test(version)) {
-    throw new CheckpointError(`${file} is a LoRA for SDXL (it has SDXL's two text encoders${/xl/i.test(version) ? ', and its metadata says so' : ''}). The studio runs Stable Diffusion 1.5; pick an SD 1.5 LoRA.`);
+    throw new CheckpointError(
+      `${file} is a LoRA for SDXL (it has SDXL's two text encoders${/xl/i.test(version) ? ', and its metadata says so' : ''}). The studio runs Stable Diffusion 1.5; pick an SD 1.5 LoRA.`,
+    );
   }
   if (metadata.ss_v2 === 'True' || /sd_v2|stable-diffusion-v2/i.test(version)) {
     throw new CheckpointError(`${file} is a LoRA for Stable Diffusion 2.x (its metadata says so). The studio runs SD 1.5; pick an SD 1.5 LoRA.`);
@@ -143,7 +146,8 @@ export async function loraFromTensors(tensors: TensorMap, metadata: Record<strin
   const parsed = new Map(keys.map((k) => [k, parseKohya(k) ?? parseDotted(k)] as const));
   const unknown = keys.filter((k) => !parsed.get(k));
   if (unknown.length === keys.length) {
-    if (keys.some((k) => CHECKPOINT_KEYS.test(k))) throw new CheckpointError(`${file} is a whole model checkpoint (it starts with ${list(keys, 2)}), not a LoRA. Import it with "Import checkpoint" instead.`);
+    if (keys.some((k) => CHECKPOINT_KEYS.test(k)))
+      throw new CheckpointError(`${file} is a whole model checkpoint (it starts with ${list(keys, 2)}), not a LoRA. Import it with "Import checkpoint" instead.`);
     throw new CheckpointError(`${file} is not a LoRA: none of its ${keys.length} tensors have LoRA names (lora_down / lora_up, or lora_A / lora_B); it starts with ${list(keys, 3)}.`);
   }
   if (unknown.length) throw new CheckpointError(`${file} has ${unknown.length} tensor${unknown.length > 1 ? 's' : ''} that belong to no LoRA layer: ${list(unknown)}. Nothing was applied.`);
@@ -164,9 +168,11 @@ async function groupLayers(tensors: TensorMap, parsed: Map<string, ParsedKey>, f
   }
   const layers: LoraLayer[] = [];
   for (const { module, key, parts } of groups.values()) {
-    if (!parts.down || !parts.up) throw new CheckpointError(`${file}: layer ${key} has ${parts.down ? 'a down' : parts.up ? 'an up' : 'only an alpha'} tensor without its ${parts.down ? 'up' : 'down'} half.`);
+    if (!parts.down || !parts.up)
+      throw new CheckpointError(`${file}: layer ${key} has ${parts.down ? 'a down' : parts.up ? 'an up' : 'only an alpha'} tensor without its ${parts.down ? 'up' : 'down'} half.`);
     const rank = parts.down.shape[0]!;
-    if (parts.up.shape[1] !== rank || !rank) throw new CheckpointError(`${file}: layer ${key}'s down is [${parts.down.shape.join(', ')}] and its up [${parts.up.shape.join(', ')}]: their ranks differ.`);
+    if (parts.up.shape[1] !== rank || !rank)
+      throw new CheckpointError(`${file}: layer ${key}'s down is [${parts.down.shape.join(', ')}] and its up [${parts.up.shape.join(', ')}]: their ranks differ.`);
     layers.push({ module, key, down: parts.down, up: parts.up, rank, alpha: parts.alpha ? await scalar(parts.alpha, key, file) : null });
   }
   return layers;

@@ -31,9 +31,7 @@ export function mergeGraph(inType: FloatType, outType: FloatType, layout: Weight
   const down = g.input('down', 'float32', ['rank', 'in']);
   const base = inType === 'float32' ? w : g.op1('Cast', [w], { to: ONNX_TYPE_CODE.float32 });
   const delta =
-    layout === 'out-first'
-      ? g.op1('Reshape', [g.op1('MatMul', [up, down]), g.op1('Shape', [w])])
-      : g.op1('Gemm', [down, up], { transA: 1, transB: 1, alpha: { float: 1 }, beta: { float: 1 } });
+    layout === 'out-first' ? g.op1('Reshape', [g.op1('MatMul', [up, down]), g.op1('Shape', [w])]) : g.op1('Gemm', [down, up], { transA: 1, transB: 1, alpha: { float: 1 }, beta: { float: 1 } });
   const sum = g.op1('Add', [base, delta]);
   g.output(outType === 'float32' ? sum : g.op1('Cast', [sum], { to: ONNX_TYPE_CODE.float16 }), 'merged', outType, null);
   return g.toBytes(`LoRA merge, ${layout}`);

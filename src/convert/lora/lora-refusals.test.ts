@@ -12,7 +12,13 @@ import { ITEM_SIZE, numel, type StoredDtype, type StoredTensor } from '../stored
 import { readLora } from './lora-file.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'lora-refusal-'));
-const zeros = (key: string, shape: number[], dtype: StoredDtype = 'float16'): StoredTensor => ({ key, file: 'synthetic', dtype, shape, bytes: async () => new Uint8Array(numel(shape) * ITEM_SIZE[dtype]) });
+const zeros = (key: string, shape: number[], dtype: StoredDtype = 'float16'): StoredTensor => ({
+  key,
+  file: 'synthetic',
+  dtype,
+  shape,
+  bytes: async () => new Uint8Array(numel(shape) * ITEM_SIZE[dtype]),
+});
 const layer = (name: string, out: number, inDim: number, rank = 4) => [zeros(`${name}.lora_down.weight`, [rank, inDim]), zeros(`${name}.lora_up.weight`, [out, rank]), zeros(`${name}.alpha`, [])];
 
 async function file(name: string, tensors: StoredTensor[], metadata?: Record<string, string>): Promise<string> {
@@ -21,7 +27,13 @@ async function file(name: string, tensors: StoredTensor[], metadata?: Record<str
   return path;
 }
 
-const readError = (path: string) => fileBytes(path).then(readLora).then(() => null, (e: Error) => e.message);
+const readError = (path: string) =>
+  fileBytes(path)
+    .then(readLora)
+    .then(
+      () => null,
+      (e: Error) => e.message,
+    );
 
 /** Bakes `lora` into the fixture family with the CLI; returns the error and checks nothing was written. */
 async function bakeError(lora: string): Promise<string> {
@@ -36,8 +48,12 @@ async function bakeError(lora: string): Promise<string> {
 
 describe('LoRA files refused by what they are', () => {
   it('an SDXL LoRA (two text encoders), and one whose metadata says SDXL', async () => {
-    expect(await readError(await file('xl.safetensors', [...layer('lora_te1_text_model_encoder_layers_0_mlp_fc1', 3072, 768), ...layer('lora_te2_text_model_encoder_layers_0_mlp_fc1', 5120, 1280)]))).toMatch(/is a LoRA for SDXL/);
-    expect(await readError(await file('xl-unet.safetensors', layer('lora_unet_input_blocks_4_1_proj_in', 640, 640), { ss_base_model_version: 'sdxl_base_v1-0' }))).toMatch(/is a LoRA for SDXL .*metadata says so/);
+    expect(
+      await readError(await file('xl.safetensors', [...layer('lora_te1_text_model_encoder_layers_0_mlp_fc1', 3072, 768), ...layer('lora_te2_text_model_encoder_layers_0_mlp_fc1', 5120, 1280)])),
+    ).toMatch(/is a LoRA for SDXL/);
+    expect(await readError(await file('xl-unet.safetensors', layer('lora_unet_input_blocks_4_1_proj_in', 640, 640), { ss_base_model_version: 'sdxl_base_v1-0' }))).toMatch(
+      /is a LoRA for SDXL .*metadata says so/,
+    );
   });
 
   it('an SD 2.x LoRA, by its metadata and by its widths', async () => {
@@ -60,12 +76,19 @@ describe('LoRA files refused by what they are', () => {
   });
 
   it('keys that belong to no layer are named, never dropped', async () => {
-    const path = await file('extra.safetensors', [...layer('lora_unet_down_blocks_0_attentions_0_proj_in', 32, 32), zeros('lora_unet_down_blocks_0_attentions_0_proj_in.scale_weight', [1]), zeros('optimizer.state', [3])]);
+    const path = await file('extra.safetensors', [
+      ...layer('lora_unet_down_blocks_0_attentions_0_proj_in', 32, 32),
+      zeros('lora_unet_down_blocks_0_attentions_0_proj_in.scale_weight', [1]),
+      zeros('optimizer.state', [3]),
+    ]);
     expect(await readError(path)).toMatch(/has 2 tensors that belong to no LoRA layer: .*(scale_weight|optimizer\.state)/);
   });
 
   it('layers that land on no weight of the model are named', async () => {
-    const path = await file('elsewhere.safetensors', [...layer('lora_unet_down_blocks_0_attentions_0_proj_in', 32, 32), ...layer('lora_unet_down_blocks_0_attentions_0_transformer_blocks_1_attn1_to_q', 32, 32)]);
+    const path = await file('elsewhere.safetensors', [
+      ...layer('lora_unet_down_blocks_0_attentions_0_proj_in', 32, 32),
+      ...layer('lora_unet_down_blocks_0_attentions_0_transformer_blocks_1_attn1_to_q', 32, 32),
+    ]);
     expect(await bakeError(path)).toMatch(/1 of its 2 UNet layers match no weight of this model \(lora_unet_down_blocks_0_attentions_0_transformer_blocks_1_attn1_to_q\)/);
   });
 });

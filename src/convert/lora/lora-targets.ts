@@ -115,7 +115,8 @@ export function planMerge(uses: LoraUse[], targets: LoraTargets): MergePlan {
       );
     }
     const misfits = layers.map((l) => misfit(l, targets.find(l)!)).filter((m): m is string => m !== null);
-    if (misfits.length) throw new CheckpointError(`${lora.label} does not fit this model: ${misfits.slice(0, 2).join('; ')}${misfits.length > 2 ? `; and ${misfits.length - 2} more` : ''}.${whichBase(lora)}`);
+    if (misfits.length)
+      throw new CheckpointError(`${lora.label} does not fit this model: ${misfits.slice(0, 2).join('; ')}${misfits.length > 2 ? `; and ${misfits.length - 2} more` : ''}.${whichBase(lora)}`);
     if (multiplier === 0) continue;
     for (const layer of layers) {
       const target = targets.find(layer)!;

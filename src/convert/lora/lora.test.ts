@@ -93,7 +93,16 @@ function ldmKohyaName(key: string): string {
     .replace(/^lora_unet_up_blocks_(\d)_attentions_(\d)_/, (_, b, a) => `lora_unet_output_blocks_${3 * Number(b) + Number(a)}_1_`);
 }
 
-const OLD_PROCESSOR: Record<string, string> = { to_q: 'to_q_lora', to_k: 'to_k_lora', to_v: 'to_v_lora', 'to_out.0': 'to_out_lora', q_proj: 'to_q_lora', k_proj: 'to_k_lora', v_proj: 'to_v_lora', out_proj: 'to_out_lora' };
+const OLD_PROCESSOR: Record<string, string> = {
+  to_q: 'to_q_lora',
+  to_k: 'to_k_lora',
+  to_v: 'to_v_lora',
+  'to_out.0': 'to_out_lora',
+  q_proj: 'to_q_lora',
+  k_proj: 'to_k_lora',
+  v_proj: 'to_v_lora',
+  out_proj: 'to_out_lora',
+};
 const AB: Record<string, string> = { A: 'down', B: 'up' };
 
 const LAYOUTS: { label: string; file: string; rename: (k: string) => string; group: string }[] = [
@@ -110,7 +119,10 @@ const LAYOUTS: { label: string; file: string; rename: (k: string) => string; gro
   {
     label: 'diffusers lora.down / lora_linear_layer.down',
     file: 'peft.safetensors',
-    rename: (k) => k.replace(/^unet\.(.+)\.lora_([AB])\.weight$/, (_, p: string, ab: string) => `unet.${p}.lora.${AB[ab]}.weight`).replace(/^text_encoder\.(.+)\.lora_([AB])\.weight$/, (_, p: string, ab: string) => `text_encoder.${p}.lora_linear_layer.${AB[ab]}.weight`),
+    rename: (k) =>
+      k
+        .replace(/^unet\.(.+)\.lora_([AB])\.weight$/, (_, p: string, ab: string) => `unet.${p}.lora.${AB[ab]}.weight`)
+        .replace(/^text_encoder\.(.+)\.lora_([AB])\.weight$/, (_, p: string, ab: string) => `text_encoder.${p}.lora_linear_layer.${AB[ab]}.weight`),
     group: 'peft_0.6',
   },
 ];
@@ -128,14 +140,40 @@ describe('changing a LoRA at load', () => {
   it('merges again only the weights the changed LoRA touches', async () => {
     const [kohya, peft] = [await lora('kohya.safetensors'), await lora('peft.safetensors')];
     const loras = new LoadedLoras(merger);
-    const { graphs } = await loadModelSet(folderSource(base), { createSession: nodeSession(), ops: nodeOps(), patchGraph: (g) => loras.patchGraph(g, [{ lora: kohya, unet: 1, text: 1 }, { lora: peft, unet: 0.5, text: 0.5 }]) });
+    const { graphs } = await loadModelSet(folderSource(base), {
+      createSession: nodeSession(),
+      ops: nodeOps(),
+      patchGraph: (g) =>
+        loras.patchGraph(g, [
+          { lora: kohya, unet: 1, text: 1 },
+          { lora: peft, unet: 0.5, text: 0.5 },
+        ]),
+    });
     const reopened: string[] = [];
     // PEFT's weight changes for the UNet only: its 128 UNet weights merge again, kohya's other 64 are kept, and the text encoder is not touched.
-    const stats = await loras.apply(graphs, [{ lora: kohya, unet: 1, text: 1 }, { lora: peft, unet: 0.6, text: 0.5 }], async (part) => void reopened.push(part));
+    const stats = await loras.apply(
+      graphs,
+      [
+        { lora: kohya, unet: 1, text: 1 },
+        { lora: peft, unet: 0.6, text: 0.5 },
+      ],
+      async (part) => void reopened.push(part),
+    );
     expect(stats.parts).toEqual(['unet']);
     expect(reopened).toEqual(['unet']);
     expect({ merged: stats.merged, reused: stats.reused }).toEqual({ merged: 128, reused: 64 });
     // The same LoRAs again: nothing to do.
-    expect((await loras.apply(graphs, [{ lora: kohya, unet: 1, text: 1 }, { lora: peft, unet: 0.6, text: 0.5 }], async () => {})).parts).toEqual([]);
+    expect(
+      (
+        await loras.apply(
+          graphs,
+          [
+            { lora: kohya, unet: 1, text: 1 },
+            { lora: peft, unet: 0.6, text: 0.5 },
+          ],
+          async () => {},
+        )
+      ).parts,
+    ).toEqual([]);
   });
 });

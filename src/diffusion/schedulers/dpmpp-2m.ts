@@ -93,7 +93,15 @@ export class DpmppTwoMScheduler extends PlannedScheduler {
     }
     this.stepIndex = i + 1;
     this.taken++;
-    return { compute: [{ name: 'x0', terms: x0 }, { name: 'next', terms: next }], next: 'next', keep: { previousX0: 'x0' }, noise: false };
+    return {
+      compute: [
+        { name: 'x0', terms: x0 },
+        { name: 'next', terms: next },
+      ],
+      next: 'next',
+      keep: { previousX0: 'x0' },
+      noise: false,
+    };
   }
 
   addNoise(clean: Float32Array, noise: Float32Array, t: number): Float32Array {

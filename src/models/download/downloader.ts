@@ -77,7 +77,9 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
   }
   const complete = response.status === 416 && stored > 0 && stored === file.size; // nothing left to fetch
   if (!response.ok && !complete) {
-    throw new DownloadError(`Downloading ${file.path} failed: the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${file.url}.${response.status >= 500 ? ' Try again later.' : ' Check the model set’s address.'}`);
+    throw new DownloadError(
+      `Downloading ${file.path} failed: the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${file.url}.${response.status >= 500 ? ' Try again later.' : ' Check the model set’s address.'}`,
+    );
   }
   // A 206 must continue exactly where we stopped; anything else starts over.
   const resumed = complete || (response.status === 206 && new RegExp(`^bytes ${stored}-`).test(response.headers.get('content-range') ?? ''));
@@ -88,7 +90,6 @@ export async function downloadFile(store: FileStore, file: RemoteFile, opts: { s
   const length = Number(response.headers.get('content-length')) || 0;
   const total = file.size ?? (length ? length + stored : null);
   const expectedHash = file.sha256 ?? hubSha256(response.headers);
-
 
   // 3. Stream the body into the .part file.
   const writer = await store.append(partPath, !resumed);

@@ -44,7 +44,8 @@ export function opfsStore(prefix = 'models'): FileStore {
           try {
             await writable.write(chunk as Uint8Array<ArrayBuffer>);
           } catch (err) {
-            if (err instanceof DOMException && err.name === 'QuotaExceededError') throw new Error(`The browser's storage is full while writing ${path}. Free space (delete other model sets) and retry; what was written is kept.`);
+            if (err instanceof DOMException && err.name === 'QuotaExceededError')
+              throw new Error(`The browser's storage is full while writing ${path}. Free space (delete other model sets) and retry; what was written is kept.`);
             throw err;
           }
         },

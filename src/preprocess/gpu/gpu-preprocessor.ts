@@ -24,7 +24,9 @@ export class GpuPreprocessor {
     const module = this.device.createShaderModule({ code });
     const layout = this.device.createBindGroupLayout({ entries: bindings.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })) });
     const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    const pipelines = Object.fromEntries(entries.map((entryPoint) => [entryPoint, this.device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint, constants } })])) as Record<K, GPUComputePipeline>;
+    const pipelines = Object.fromEntries(
+      entries.map((entryPoint) => [entryPoint, this.device.createComputePipeline({ layout: pipelineLayout, compute: { module, entryPoint, constants } })]),
+    ) as Record<K, GPUComputePipeline>;
     return { layout, pipelines };
   }
 
@@ -63,7 +65,12 @@ export class GpuPreprocessor {
   private async runCanny(image: CannyImage, opts: CannyOptions): Promise<Uint8Array> {
     const { width, height } = image;
     const n = width * height;
-    this.cannyKernels ??= this.kernels(cannyWgsl, ['sobel', 'suppress', 'grow_tile', 'finish'], ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'read-only-storage'], { TG22, TILE_WEAK, TILE_STRONG, NO_TILE, MAX_GROUPS_X });
+    this.cannyKernels ??= this.kernels(
+      cannyWgsl,
+      ['sobel', 'suppress', 'grow_tile', 'finish'],
+      ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'read-only-storage'],
+      { TG22, TILE_WEAK, TILE_STRONG, NO_TILE, MAX_GROUPS_X },
+    );
     const { low, high } = cannyThresholds(opts);
     const ch = image.channels ?? 4;
     // Pack to RGBA8 words (grey goes in the red byte).
