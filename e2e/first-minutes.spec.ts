@@ -3,6 +3,7 @@
 // (loading each graph, compiling shaders, then steps); the newest result large beside the
 // canvas with its control map; an estimate before a long run; and drawing never selects text.
 import { expect, test } from '@playwright/test';
+import { fillNumbers } from './support/settings.ts';
 
 test('a newcomer on a software GPU: the CPU engine by default and why, fitted defaults, one-click example, an estimate from a probe, progress from the first click, the result large; WebGPU when chosen', async ({
   page,
@@ -39,12 +40,7 @@ test('a newcomer on a software GPU: the CPU engine by default and why, fitted de
       .catch(() => undefined);
   }, 100);
   // Before any step was measured, a long run is estimated from a short probe.
-  for (const [name, value] of [
-    ['Width', '512'],
-    ['Height', '512'],
-    ['Steps', '150'],
-  ] as const)
-    await page.getByRole('spinbutton', { name }).fill(value);
+  await fillNumbers(page, { Width: 512, Height: 512, Steps: 150 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('status').filter({ hasText: /^This run will take about [\d.]+ min: [\d.]+ s per step, from a probe step of [\d.]+ s at 512×512 on this device\.$/ })).toBeVisible({
     timeout: 120_000,
@@ -53,12 +49,7 @@ test('a newcomer on a software GPU: the CPU engine by default and why, fitted de
   await expect(page.getByRole('status').filter({ hasText: /^Cancelled/ })).toBeVisible({ timeout: 60_000 });
 
   // Small and short, so the runs stay quick here.
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '1'],
-  ] as const)
-    await page.getByRole('spinbutton', { name }).fill(value);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 1 });
   const gallery = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(gallery).toHaveCount(1, { timeout: 180_000 });
@@ -83,12 +74,7 @@ test('a newcomer on a software GPU: the CPU engine by default and why, fitted de
   expect(texts.some((t) => t.startsWith('Step 1 of 1'))).toBe(true);
 
   // A run measured here to take minutes says so before it starts.
-  for (const [name, value] of [
-    ['Width', '512'],
-    ['Height', '512'],
-    ['Steps', '30'],
-  ] as const)
-    await page.getByRole('spinbutton', { name }).fill(value);
+  await fillNumbers(page, { Width: 512, Height: 512, Steps: 30 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('status').filter({ hasText: /^This run will take about [\d.]+ min: [\d.]+ s per step, from [\d.]+ s measured at 64×64 on this device\.$/ })).toBeVisible();
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();

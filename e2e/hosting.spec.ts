@@ -6,6 +6,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
+import { fillNumbers } from './support/settings.ts';
 
 test.use({ launchOptions: NO_WEBGPU_LAUNCH });
 
@@ -18,13 +19,7 @@ test('the built studio sends a CSP without unsafe-eval and runs under it without
   const csp = response!.headers()['content-security-policy']!;
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).not.toContain("'unsafe-eval'");
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '1'],
-    ['CFG scale', '1'],
-  ] as const)
-    await page.getByRole('spinbutton', { name }).fill(value);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 1, 'CFG scale': 1 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByRole('list', { name: 'Gallery' }).getByRole('listitem')).toHaveCount(1, { timeout: 60_000 });
   expect(await page.evaluate(() => (globalThis as { violations?: string[] }).violations)).toEqual([]);

@@ -11,6 +11,7 @@ import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
 import { dragOnDocument } from './support/canvas.ts';
 import { fitToSize, hwc3 } from '../src/preprocess/image-ops.ts';
+import { fillNumbers } from './support/settings.ts';
 
 const CHECKPOINTS = resolve(import.meta.dirname, '../../shared/data/checkpoints/tiny-sd15/single-file');
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
@@ -48,14 +49,7 @@ test('an A1111 checkpoint and a ControlNet .pth imported in the model manager ge
   await expect(panel.getByRole('status').filter({ hasText: 'Imported ControlNet "my-canny"' })).toBeVisible({ timeout: 60_000 });
   await expect(panel.getByRole('group', { name: 'Stored ControlNet my-canny' })).toContainText('fp32, from controlnet.pth');
 
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '2'],
-    ['CFG scale', '1'],
-    ['Seed', '7'],
-  ])
-    await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 2, 'CFG scale': 1, Seed: 7 });
   await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
   const unit = page.getByRole('group', { name: 'ControlNet unit 1' });
   await page.getByLabel('Image file').setInputFiles(BIRD);
@@ -135,14 +129,7 @@ test('LoRAs and TAESD in the model manager: a kohya LoRA from the library applie
   };
   await convert('tiny-plain', false);
   await convert('tiny-baked', true);
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '2'],
-    ['CFG scale', '1'],
-    ['Seed', '7'],
-  ])
-    await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 2, 'CFG scale': 1, Seed: 7 });
   const atLoad = await generate('tiny-plain', 'a dog <lora:kohya:0.7>');
   const baked = await generate('tiny-baked', 'a dog');
   const parameters = readPngText(atLoad).parameters!;
@@ -171,13 +158,7 @@ test('an SD 1.5 inpainting checkpoint (9-channel UNet, with its v1-inpainting .y
   await panel.getByRole('group', { name: 'Converted set tiny-inpainting' }).getByRole('button', { name: 'Load' }).click();
   await expect(page.getByRole('status', { name: 'Loaded model set' })).toContainText('Loaded tiny-inpainting: inpainting UNet (9 channels', { timeout: 60_000 });
 
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '2'],
-    ['Seed', '7'],
-  ])
-    await page.getByRole('spinbutton', { name: name! }).fill(value!);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 2, Seed: 7 });
   await page.getByRole('button', { name: 'Add ControlNet unit' }).click();
   await page.getByLabel('Image file').setInputFiles(BIRD);
   await page.getByRole('group', { name: 'ControlNet unit 1' }).getByRole('checkbox', { name: 'Enabled' }).uncheck();

@@ -4,6 +4,7 @@
 // Storage is under test, not the GPU: the no-WebGPU browser generates on WASM, quickly.
 import { expect, test, type Page } from '@playwright/test';
 import { NO_WEBGPU_LAUNCH } from './support/no-webgpu.ts';
+import { fillNumbers } from './support/settings.ts';
 
 test.use({ launchOptions: NO_WEBGPU_LAUNCH, viewport: { width: 1400, height: 900 } });
 
@@ -11,13 +12,7 @@ const gallery = (page: Page) => page.getByRole('list', { name: 'Gallery' }).getB
 const canvas = (page: Page) => page.getByLabel('Canvas', { exact: true });
 
 async function smallRun(page: Page) {
-  for (const [name, value] of [
-    ['Width', '64'],
-    ['Height', '64'],
-    ['Steps', '1'],
-    ['CFG scale', '1'],
-  ] as const)
-    await page.getByRole('spinbutton', { name }).fill(value);
+  await fillNumbers(page, { Width: 64, Height: 64, Steps: 1, 'CFG scale': 1 });
 }
 
 async function stroke(page: Page) {

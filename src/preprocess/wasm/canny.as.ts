@@ -117,9 +117,9 @@ function suppress(low: i32, high: i32): void {
 function hysteresis(): void {
   const n = W * H;
   let top: i32 = 0;
-  for (let i = 0; i < n; i++) if (load<u8>(mapAt + <usize>i) == 2) store<i32>(stackAt + <usize>top++ * 4, i);
+  for (let i = 0; i < n; i++) if (load<u8>(mapAt + <usize>i) == 2) store<i32>(stackAt + <usize>(top++) * 4, i);
   while (top > 0) {
-    const i = load<i32>(stackAt + <usize>--top * 4);
+    const i = load<i32>(stackAt + <usize>(--top) * 4);
     const x = i % W;
     const y = i / W;
     const x0 = x > 0 ? -1 : 0;
@@ -131,7 +131,7 @@ function hysteresis(): void {
         const j = i + oy * W + ox;
         if (load<u8>(mapAt + <usize>j) == 0) {
           store<u8>(mapAt + <usize>j, 2);
-          store<i32>(stackAt + <usize>top++ * 4, j);
+          store<i32>(stackAt + <usize>(top++) * 4, j);
         }
       }
     }
