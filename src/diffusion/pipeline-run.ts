@@ -18,6 +18,15 @@ export class PipelineRun {
     if (this.signal?.aborted) throw new CancelledError('Generation cancelled.');
   }
 
+  /**
+   * Between steps: lets the thread take its messages (a worker's Cancel arrives as one; on WASM
+   * nothing else in the loop waits on the event loop), then stops if the run was cancelled.
+   */
+  async betweenSteps(): Promise<void> {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    this.checkCancel();
+  }
+
   run(session: Session, feeds: Record<string, Feed>): Promise<Record<string, DeviceTensor>> {
     return this.timer.time(session.label, () => session.run(feeds));
   }

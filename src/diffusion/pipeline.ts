@@ -134,7 +134,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, c
       control.onStep?.({ ...report, ...step.preview });
     };
     for (let i = 0; i < state.timesteps.length; i++) {
-      run.checkCancel();
+      await run.betweenSteps();
       const [rb0, rbBytes0] = [run.readbacks, run.readbackBytes];
       skipped += await denoiseStep(models, params, run, { prompt, hints, state, i });
       let preview: Pick<StepReport, 'latents' | 'image'> = { latents: null, image: null };
