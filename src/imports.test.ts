@@ -1,4 +1,4 @@
-// The floor plan (DESIGN.md §7): imports point down, ui → state → canvas/gpu → convert →
+// The floor plan (DESIGN.md §7): imports point down, ui → state → canvas / gpu → engine → convert →
 // models/preprocess/image → diffusion, the CLI reuses the floors below gpu, the scripts and the
 // browser tests use what runs without the UI, no two modules import each other, directly or
 // around a loop, and the big packages stay in their rooms: onnxruntime-web in the gpu backend,
@@ -18,13 +18,14 @@ export const MAY_IMPORT: Record<string, string[]> = {
   models: ['diffusion'],
   convert: ['models', 'diffusion'],
   canvas: ['preprocess', 'image', 'diffusion'],
-  gpu: ['convert', 'models', 'preprocess', 'image', 'diffusion'],
+  engine: ['convert', 'models', 'preprocess', 'image', 'diffusion'],
+  gpu: ['engine', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
   cli: ['convert', 'models', 'preprocess', 'image', 'diffusion'],
-  state: ['gpu', 'canvas', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
-  ui: ['state', 'canvas', 'gpu', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
-  test: ['scripts', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
-  scripts: ['test', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
-  e2e: ['scripts', 'test', 'canvas', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  state: ['engine', 'canvas', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  ui: ['state', 'canvas', 'engine', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  test: ['scripts', 'engine', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  scripts: ['test', 'engine', 'gpu', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
+  e2e: ['scripts', 'test', 'canvas', 'engine', 'cli', 'convert', 'models', 'preprocess', 'image', 'diffusion'],
 };
 
 /** Packages only some files may import (subpaths included): the engine's runtime, and the UI's libraries. */

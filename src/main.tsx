@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import './ui/studio.css';
-import { EngineClient } from './gpu/client.ts';
+import { EngineClient } from './engine/client.ts';
 import { useEngineStore } from './state/engine-store.ts';
 import { hydrateStudio } from './state/studio-store.ts';
 import { decodeImageFile } from './canvas/image-file.ts';

@@ -1,6 +1,6 @@
 // Helpers for specs that call the studio's Engine (the same interface the UI uses) in the page.
 import type { Page } from '@playwright/test';
-import type { Engine } from '../../src/gpu/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import type { decodeImageFile } from '../../src/canvas/image-file.ts';
 
 declare global {

@@ -32,7 +32,7 @@ async function main() {
         COLOR_RGBA2RGB: number;
       };
       const cv = (globalThis as unknown as { cv: Cv }).cv;
-      const engine = (globalThis as unknown as { controlnetStudio: { engine: import('../../src/gpu/engine.ts').Engine } }).controlnetStudio.engine;
+      const engine = (globalThis as unknown as { controlnetStudio: { engine: import('../../src/engine/engine.ts').Engine } }).controlnetStudio.engine;
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const out = [];
       for (const size of [512, 1024]) {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStudio } from './browser.ts';
-import type { Engine } from '../../src/gpu/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { writeTinyLora } from '../../src/test/tiny-lora.ts';
 
 const IMAGES = 6;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openStudio } from './browser.ts';
 import type { GenerationStats } from '../../src/diffusion/pipeline.ts';
-import type { Engine } from '../../src/gpu/engine.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 
 const fullsize = process.argv.includes('--fullsize');
 // The full-size set on SwiftShader/WASM takes minutes per step even at 64×64 latents: one step.

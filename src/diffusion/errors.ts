@@ -1,4 +1,4 @@
-// Errors the diffusion core raises. The engine's error table (src/gpu/errors.ts) knows
+// Errors the diffusion core raises. The engine's error table (src/engine/errors.ts) knows
 // them by name, so they survive the worker boundary as the same classes.
 
 /** The caller cancelled the job. */

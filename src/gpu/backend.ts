@@ -2,7 +2,7 @@
 // sessions for an execution provider, runs each session through its own queue, keeps
 // outputs on the GPU, and counts every GPU→CPU readback.
 import * as ort from 'onnxruntime-web/webgpu';
-import { ModelLoadError } from './errors.ts';
+import { ModelLoadError } from '../engine/errors.ts';
 import { identityGraph } from '../models/op-graphs.ts';
 import { CapturedIo } from './captured-io.ts';
 import type { TensorData, TensorType, ValueMeta } from '../diffusion/tensor.ts';

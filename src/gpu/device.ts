@@ -1,16 +1,8 @@
 // The one place that acquires the WebGPU adapter and device, detects features, raises
 // limits, and watches for device loss. The inference worker owns the only device.
+import type { GpuInfo } from '../engine/engine.ts';
 
-export interface GpuInfo {
-  vendor: string;
-  architecture: string;
-  description: string;
-  shaderF16: boolean;
-  /** A software rasteriser (SwiftShader, llvmpipe): WebGPU works, but a step takes seconds. */
-  software: boolean;
-  maxBufferSize: number;
-  maxStorageBufferBindingSize: number;
-}
+export type { GpuInfo };
 
 export interface GpuContext {
   device: GPUDevice;

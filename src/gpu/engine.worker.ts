@@ -1,6 +1,6 @@
 // Entry point of the inference worker: one WorkerMessages around the one WorkerEngine.
-import { WorkerMessages } from './worker-messages.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import { WorkerMessages } from '../engine/worker-messages.ts';
+import type { FromWorker, ToWorker } from '../engine/protocol.ts';
 import { WorkerEngine } from './worker-engine.ts';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });

@@ -17,9 +17,9 @@ import { GpuPreprocessor } from '../preprocess/gpu/gpu-preprocessor.ts';
 import { CaptureCache, type Recreatable } from './capture-cache.ts';
 import { deviceWorkDone, ModelSession, onSessionRelease, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuContext } from './device.ts';
-import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraRequest } from './engine.ts';
-import { EngineError } from './errors.ts';
-import type { ModelStorage } from './storage.ts';
+import type { EngineGenerateParams, GenerateResponse, JobControl, LoadedSetInfo, LoadSetOptions, LoraRequest } from '../engine/engine.ts';
+import { EngineError } from '../engine/errors.ts';
+import type { ModelStorage } from '../engine/storage.ts';
 
 interface LoadedSet {
   provider: ExecutionProvider;

@@ -3,8 +3,8 @@
 // device gets (fp16 needs shader-f16 on WebGPU).
 import { ModelSession, type ExecutionProvider, type ReadbackCounter } from './backend.ts';
 import type { GpuInfo } from './device.ts';
-import type { JobControl, ProviderRun, SelfTestReport } from './engine.ts';
-import { CancelledError } from './errors.ts';
+import type { JobControl, ProviderRun, SelfTestReport } from '../engine/engine.ts';
+import { CancelledError } from '../engine/errors.ts';
 import { readGraph } from '../models/load-set.ts';
 import { externalDataNames, unetFp16File, unetFp32File } from '../models/set-layout.ts';
 import { readModelIndex, type SetSource } from '../models/set-source.ts';

@@ -23,12 +23,12 @@ import type {
   StoredLoraInfo,
   StoredModels,
   VerifyResult,
-} from './engine.ts';
+} from '../engine/engine.ts';
 import { ModelRunner } from './model-runner.ts';
 import { PreprocessorModelCache } from './preprocessor-cache.ts';
 import { OrtQueue } from './ort-queue.ts';
 import { runSelfTest } from './self-test.ts';
-import { ModelStorage } from './storage.ts';
+import { ModelStorage } from '../engine/storage.ts';
 import { sourceKey } from '../models/set-source.ts';
 import { runPreprocess, type PreprocessRequest, type PreprocessResult } from '../preprocess/run.ts';
 

@@ -1,7 +1,7 @@
 // Turns a unit into the control map its ControlNet gets, at the generation size: the source
 // is rasterised on the main thread, preprocessed in the worker (on the GPU where a WGSL path
 // exists), and fitted with the unit's resize mode. Pose maps come from the (edited) keypoints.
-import type { Engine } from '../gpu/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { PreprocessRequest } from '../preprocess/run.ts';
 import { fitToSize, hwc3, type Rgba } from '../preprocess/image-ops.ts';
 import { mapToDepth } from '../preprocess/depth.ts';

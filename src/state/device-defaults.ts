@@ -1,7 +1,7 @@
 // Defaults that fit the device. On a software GPU (SwiftShader, llvmpipe) or without WebGPU a
 // 512×512 step takes many seconds, so a studio opened for the first time there starts at
 // 256×256 and says why; the person can still raise it.
-import type { DeviceInfo } from '../gpu/engine.ts';
+import type { DeviceInfo } from '../engine/engine.ts';
 import { isFreshStudio, useStudio } from './studio-store.ts';
 
 export const SLOW_DEVICE_SIZE = 256;

@@ -2,7 +2,7 @@
 // (SwiftShader, llvmpipe, or an adapter marked as a fallback) WebGPU runs shaders on the CPU
 // and is many times slower than onnxruntime's WASM engine (`npm run bench` measures it), so
 // "Auto" picks WASM there; a person can still choose WebGPU.
-import type { DeviceInfo } from '../gpu/engine.ts';
+import type { DeviceInfo } from '../engine/engine.ts';
 import type { ExecutionProvider } from '../models/unet-variant.ts';
 
 export type EngineChoice = 'auto' | 'webgpu' | 'wasm';

@@ -3,9 +3,9 @@
 // message the user should see about it. A dead worker or a lost device restarts the engine and
 // reloads the set; the studio's own state (canvas, units, gallery) is not touched.
 import { create } from 'zustand';
-import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, SelfTestReport, StoredControlNetInfo } from '../gpu/engine.ts';
+import type { DeviceInfo, Engine, LoadedSetInfo, LoadSetOptions, SelfTestReport, StoredControlNetInfo } from '../engine/engine.ts';
 import { sameUnetShape, type UnetShape } from '../models/set-layout.ts';
-import { EngineError } from '../gpu/errors.ts';
+import { EngineError } from '../engine/errors.ts';
 import { adaptToDevice } from './device-defaults.ts';
 import { chooseEngine, type ChosenEngine, type EngineChoice } from './engine-choice.ts';
 import { useStudio } from './studio-store.ts';

@@ -4,7 +4,7 @@
 // within a step and keeps the inputs, and a unit's map is made once and reused.
 import 'fake-indexeddb/auto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EngineClient } from '../gpu/client.ts';
+import { EngineClient } from '../engine/client.ts';
 import { parseParameters } from '../image/parameters.ts';
 import { decodePngImage, readPngText } from '../image/png.ts';
 import { drawSkeletons } from '../preprocess/pose.ts';

@@ -1,8 +1,8 @@
 // Generate as the person asked: check the units, make their control maps, then run the
 // batch (seed, seed+1, …) with progress, latent previews and cancel. Each finished image is
 // encoded as a PNG with A1111's `parameters` and goes to the gallery with its control maps.
-import type { GenerateResponse, Progress } from '../gpu/engine.ts';
-import { CancelledError } from '../gpu/errors.ts';
+import type { GenerateResponse, Progress } from '../engine/engine.ts';
+import { CancelledError } from '../engine/errors.ts';
 import type { ControlUnit, RgbaImage } from '../diffusion/control-units.ts';
 import { SCHEDULER_LABELS } from '../diffusion/schedulers/index.ts';
 import { encodePngWithText } from '../image/png.ts';
@@ -17,7 +17,7 @@ import type { GalleryItem, Settings } from './settings.ts';
 import { planLiveRun } from './live-recipe.ts';
 import { generationLoras, type GenerationLoras } from './loras.ts';
 import { useModelSets } from './model-sets.ts';
-import type { LoraRequest } from '../gpu/engine.ts';
+import type { LoraRequest } from '../engine/engine.ts';
 import { useStudio } from './studio-store.ts';
 import { describeSaveError } from './persistence.ts';
 import { checkUnits, CONTROL_MODE_LABELS, InputProblem, type Unit } from './units.ts';

@@ -2,7 +2,7 @@
 // that suits the device, the architecture overrides and LoRAs to bake — and the conversion it
 // starts, which empties the pickers once it has succeeded.
 import { create } from 'zustand';
-import type { ImportFile } from '../gpu/engine.ts';
+import type { ImportFile } from '../engine/engine.ts';
 import type { ConvertSource } from '../models/manifest.ts';
 import { useEngineStore } from './engine-store.ts';
 import { useModelSets, type ImportForm } from './model-sets.ts';

@@ -4,7 +4,7 @@
 // mush, so the studio says so and offers the LCM-LoRA instead of running it. A person can turn
 // the LCM-LoRA off or choose their own recipe; TAESD decodes when the set has it.
 import type { SchedulerName } from '../diffusion/schedulers/index.ts';
-import type { LoraRequest } from '../gpu/engine.ts';
+import type { LoraRequest } from '../engine/engine.ts';
 import type { SetCapabilities } from '../models/load-set.ts';
 import type { StoredLoraInfo } from '../models/set-layout.ts';
 

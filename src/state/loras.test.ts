@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EngineClient } from '../gpu/client.ts';
+import { EngineClient } from '../engine/client.ts';
 import { parseParameters } from '../image/parameters.ts';
 import { decodePngImage, readPngText } from '../image/png.ts';
 import type { StoredLoraInfo } from '../models/set-layout.ts';

@@ -5,8 +5,8 @@
 // fetches the published LCM-LoRA once, stores it and switches live mode onto it.
 import { create } from 'zustand';
 import { extractLoraTags, PromptTagError } from '../diffusion/extra-networks.ts';
-import type { ImportFile, LoraRequest, Progress } from '../gpu/engine.ts';
-import { CancelledError } from '../gpu/errors.ts';
+import type { ImportFile, LoraRequest, Progress } from '../engine/engine.ts';
+import { CancelledError } from '../engine/errors.ts';
 import { LCM_LORA } from '../models/manifest.ts';
 import type { StoredLoraInfo } from '../models/set-layout.ts';
 import { useEngineStore } from './engine-store.ts';

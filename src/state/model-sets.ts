@@ -3,8 +3,8 @@
 // ControlNets converted from checkpoints (list, load, delete), and importing a checkpoint
 // (files or a Hugging Face repo) with progress per graph and cancel. The panel only renders this.
 import { create } from 'zustand';
-import type { ImportFile, ImportResult, LoraRequest, Progress, SetStatus, StoredModels } from '../gpu/engine.ts';
-import { CancelledError } from '../gpu/errors.ts';
+import type { ImportFile, ImportResult, LoraRequest, Progress, SetStatus, StoredModels } from '../engine/engine.ts';
+import { CancelledError } from '../engine/errors.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import { resolveRemoteSet, type RemoteSet } from '../models/manifest.ts';
 import { useEngineStore } from './engine-store.ts';

@@ -1,7 +1,7 @@
 // A unit's control map, made one way for every caller: the Preview button, the pose editor and
 // Generate. A map whose inputs (preprocessor, parameters, source, size, pose) have not changed
 // is reused; otherwise it is made in the engine and kept as the unit's preview.
-import { CancelledError } from '../gpu/errors.ts';
+import { CancelledError } from '../engine/errors.ts';
 import type { Skeleton } from '../preprocess/pose.ts';
 import { controlMap, previewKey, type MapTarget } from './control-maps.ts';
 import { useEngineStore } from './engine-store.ts';

@@ -1,6 +1,6 @@
 // The Generate and Cancel buttons, and live mode, on top of runGeneration: one run at a
 // time, messages in words, and the inputs never touched by a failure.
-import { CancelledError } from '../gpu/errors.ts';
+import { CancelledError } from '../engine/errors.ts';
 import { InputProblem, LiveProblem, runGeneration } from './generation.ts';
 import { LiveScheduler } from './live-scheduler.ts';
 import { useStudio } from './studio-store.ts';

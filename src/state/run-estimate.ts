@@ -3,7 +3,7 @@
 // step was measured, from a short probe: two steps at the run's size, timing the second (the
 // first also compiles shaders, which the run then reuses). At another size the time is scaled
 // by the pixels; attention grows faster than that, so a probe at the size itself is the honest one.
-import type { Engine } from '../gpu/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { ChosenEngine } from './engine-choice.ts';
 import type { StepSpeed } from './run-slice.ts';
 import type { Settings } from './settings.ts';

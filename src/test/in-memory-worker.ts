@@ -1,8 +1,8 @@
 // A Worker stand-in for Node tests: messages go to an WorkerMessages around `engine` in the same
 // process, asynchronously and structured-cloned, so the real client ↔ host protocol is exercised.
-import type { Engine } from '../gpu/engine.ts';
-import { WorkerMessages } from '../gpu/worker-messages.ts';
-import type { FromWorker, ToWorker } from '../gpu/protocol.ts';
+import type { Engine } from '../engine/engine.ts';
+import { WorkerMessages } from '../engine/worker-messages.ts';
+import type { FromWorker, ToWorker } from '../engine/protocol.ts';
 
 export class InMemoryWorker {
   onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;

@@ -2,7 +2,7 @@
 // person's pick), plus a self-test
 // that runs the tiny UNet on both back ends and compares them.
 import { useEngineStore } from '../state/engine-store.ts';
-import type { SelfTestReport } from '../gpu/engine.ts';
+import type { SelfTestReport } from '../engine/engine.ts';
 import { ENGINE_CHOICE_LABELS, ENGINE_LABELS } from '../state/engine-choice.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { LabelledSelect } from './LabelledSelect.tsx';

@@ -3,7 +3,7 @@
 // or a Hugging Face repo id. Shows conversion progress per graph with cancel, what the
 // conversion noticed, and the converted sets and ControlNets in storage.
 import { useEffect, useState, type DragEvent } from 'react';
-import type { ImportFile } from '../gpu/engine.ts';
+import type { ImportFile } from '../engine/engine.ts';
 import { LCM_LORA, MANIFEST_SETS } from '../models/manifest.ts';
 import { useLoraLibrary } from '../state/loras.ts';
 import { clamp } from '../state/settings.ts';

@@ -1,6 +1,5 @@
 // The Engine interface: implemented inside the worker by the real engine and on the
 // main thread by EngineClient, which forwards calls as messages. The UI codes against this.
-import type { GpuInfo } from './device.ts';
 import type { ArchOverrides } from '../convert/infer-arch.ts';
 import type { GenerateParams, GenerationStats } from '../diffusion/pipeline.ts';
 import type { RgbaImage } from '../diffusion/control-units.ts';
@@ -12,6 +11,18 @@ import type { LoraChangeStats } from '../convert/lora/lora-at-load.ts';
 import type { ExecutionProvider, UnetVariantChoice } from '../models/unet-variant.ts';
 import type { PreprocessRequest, PreprocessResult } from '../preprocess/run.ts';
 import type { RemoteFile, StoredFile } from '../models/download/downloader.ts';
+
+/** The WebGPU adapter the worker found (device.ts fills it in). */
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  shaderF16: boolean;
+  /** A software rasteriser (SwiftShader, llvmpipe): WebGPU works, but a step takes seconds. */
+  software: boolean;
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
 
 export type { LoraChangeStats, ModelSource, StoredControlNetInfo, StoredLoraInfo, UnetVariantChoice };
 
