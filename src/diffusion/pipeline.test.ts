@@ -8,6 +8,8 @@ import { generate, type GenerateParams, type PipelineModels } from './pipeline.t
 import type { ControlUnit, RgbaImage } from './control-units.ts';
 import type { Feed } from './session.ts';
 import { TorchGenerator } from './random.ts';
+import { PipelineRun } from './pipeline-run.ts';
+import { encodeImage } from './pipeline-vae.ts';
 import { createScheduler, SCHEDULER_NAMES } from './schedulers/index.ts';
 
 let models: PipelineModels;
@@ -171,11 +173,21 @@ describe('SD 1.5 pipeline on the tiny set', () => {
     expect(diff(on.image, off.image)).toBe(0);
   });
 
-  it('runs img2img from an init image with a strength', async () => {
+  it('starts img2img from the init image: the first UNet input is the image’s sample noised to the first kept step, worked by hand', async () => {
     const base = await generate(models, params());
-    const r = await generate(models, params({ init: { image: base.image, strength: 0.5 }, sampler: 'ddim' }));
-    expect(r.stats.steps).toHaveLength(2);
-    expect(r.image.data.length).toBe(base.image.data.length);
+    const p = params({ init: { image: base.image, strength: 0.5 }, sampler: 'ddim' });
+    const feeds = await recordUnetFeeds(p);
+    expect(feeds).toHaveLength(2);
+    const scheduler = createScheduler('ddim', models.schedulerConfig);
+    scheduler.setTimesteps(p.steps);
+    const t0 = scheduler.timesteps[2]!;
+    // diffusers' draws: the VAE's sample, then the start noise, from one generator.
+    const generator = new TorchGenerator(p.seed);
+    const encoded = await encodeImage(models, base.image, new PipelineRun(), false, generator);
+    const start = scheduler.addNoise(encoded, generator.randn([1, 4, 8, 8]), t0).map((v) => v * scheduler.inputScale(t0));
+    const sample = feeds[0]!.get(models.unet.contract.sample)!;
+    expectClose(sample.subarray(0, start.length), start, 'uncond half');
+    expectClose(sample.subarray(start.length), start, 'cond half');
   });
 
   it('steps every sampler on the device as its scheduler does on the CPU, given the same predictions and noise (no CFG, a ControlNet on)', async () => {
