@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { folderSource } from '../cli/fs-source.ts';
 import { nodeOps, nodeSession } from '../cli/node-runtime.ts';
 import { loadModelSet } from '../models/load-set.ts';
-import { generateFromInput } from '../preprocess/img2img.ts';
+import { cropToInputBox, generateFromInput, prepareInput } from '../preprocess/img2img.ts';
 import { sharedJson } from '../test/shared-data.ts';
 import type { RgbaImage } from './control-units.ts';
 import { vaeImageTensor } from './image-tensors.ts';
@@ -98,6 +98,19 @@ describe('legacy inpainting with a 4-channel UNet', () => {
       if (x >= 42 && y >= 26 && result.image.data[p * 4] !== input.image.data[p * 4]) changed++;
     }
     expect(changed).toBeGreaterThan(300);
+  });
+
+  it('with only masked, a ControlNet unit’s map is cropped to the generated box, as the ControlNet extension crops it', async () => {
+    // Vertical stripes 4 px wide every 16 px: cropped and scaled up, they are another map than uncropped.
+    const stripes = { data: new Uint8ClampedArray(SIZE * SIZE * 4).map((_, i) => (i % 4 === 3 || (Math.floor(i / 4) % SIZE) % 16 < 4 ? 255 : 0)), width: SIZE, height: SIZE };
+    const input = { image: picture(), strength: 0.75, resizeMode: 'just-resize' as const, mask: mask(), inpaint: { maskBlur: 0, content: 'original' as const, area: 'masked' as const, padding: 0 } };
+    const unitWith = (image: RgbaImage) => ({ model: 'canny', image, weight: 1, start: 0, end: 1, mode: 'balanced' as const });
+    const viaInput = await generateFromInput(models, { ...params(), units: [unitWith(stripes)], input });
+    // By hand: the prepared crop, the unit's map cropped to the same box, then pasted back.
+    const prepared = prepareInput(input, SIZE, SIZE);
+    const run = async (map: RgbaImage) => prepared.finish((await generate(models, { ...params(), init: prepared.init, units: [unitWith(map)] })).image);
+    expect(Array.from(viaInput.image.data)).toEqual(Array.from((await run(cropToInputBox(stripes, prepared.crop!))).data));
+    expect(Array.from(viaInput.image.data)).not.toEqual(Array.from((await run(stripes)).data));
   });
 
   it('masked content changes the start: latent nothing and latent noise differ from original', async () => {

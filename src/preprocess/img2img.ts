@@ -22,6 +22,7 @@ import {
   maskToRgba,
   pasteInto,
   type InpaintOptions,
+  type Box,
   type PixelMask,
 } from './inpaint-image.ts';
 
@@ -41,6 +42,8 @@ export interface PreparedInput {
   init: InitImage;
   /** The generated image → what the person gets (pasted back, composited outside the mask). */
   finish: (generated: Rgba) => Rgba;
+  /** "Only masked": the box of the input that is generated, so other units' maps are cropped to it too. */
+  crop?: { box: Box; width: number; height: number };
 }
 
 /** The pipeline's start image (and mask) at the generation size, and how its result is finished. */
@@ -59,7 +62,11 @@ export function prepareInput(input: ImageInput, width: number, height: number): 
     const fit = (image: Rgba) => fitToSize(cropImage(image, box), width, height, 'just-resize');
     const genMask = maskFromRgba(fitToSize(maskToRgba(cropMask(mask, box)), width, height, 'just-resize'));
     const image = options.content === 'fill' ? fillMasked(fit(input.image), genMask) : fit(input.image);
-    return { init: { image, strength: input.strength, mask: genMask, content: latentContent }, finish: (g) => compositeMasked(input.image, pasteInto(input.image, g, box), mask) };
+    return {
+      init: { image, strength: input.strength, mask: genMask, content: latentContent },
+      finish: (g) => compositeMasked(input.image, pasteInto(input.image, g, box), mask),
+      crop: { box, width: input.image.width, height: input.image.height },
+    };
   }
   const base = fitToSize(input.image, width, height, input.resizeMode);
   const genMask = maskFromRgba(fitToSize(maskToRgba(mask), width, height, input.resizeMode));
@@ -67,10 +74,23 @@ export function prepareInput(input: ImageInput, width: number, height: number): 
   return { init: { image, strength: input.strength, mask: genMask, content: latentContent }, finish: (g) => compositeMasked(base, g, genMask) };
 }
 
-/** A unit whose hint is the run's input (`inpaint_only`) gets it now, its masked pixels marked. */
-function withInputHints(units: ControlUnit[], init: InitImage | undefined): ControlUnit[] {
+/**
+ * The part of a unit's map (at the generation size, fitted to the whole picture) that "only masked"
+ * generates: the input's box scaled to the map, then scaled up to the generation size — as the
+ * ControlNet extension crops its units' maps for an inpaint area of "Only masked".
+ */
+export function cropToInputBox(map: Rgba, crop: NonNullable<PreparedInput['crop']>): Rgba {
+  const [sx, sy] = [map.width / crop.width, map.height / crop.height];
+  const x = Math.min(map.width - 1, Math.round(crop.box.x * sx));
+  const y = Math.min(map.height - 1, Math.round(crop.box.y * sy));
+  const box = { x, y, width: Math.max(1, Math.min(map.width - x, Math.round(crop.box.width * sx))), height: Math.max(1, Math.min(map.height - y, Math.round(crop.box.height * sy))) };
+  return fitToSize(cropImage(map, box), map.width, map.height, 'just-resize');
+}
+
+/** A unit whose hint is the run's input (`inpaint_only`) gets it now, its masked pixels marked; with "only masked", the others are cropped to the generated box. */
+function withInputHints(units: ControlUnit[], init: InitImage | undefined, crop: PreparedInput['crop']): ControlUnit[] {
   return units.map((u) => {
-    if (!u.fromInput) return u;
+    if (!u.fromInput) return crop ? { ...u, image: cropToInputBox(u.image, crop) } : u;
     if (!init) throw new Error('An inpaint_only unit takes its hint from the input image, and this run has none. Turn on "Start from an image" or pick another preprocessor.');
     const none = { data: new Uint8Array(init.image.width * init.image.height), width: init.image.width, height: init.image.height };
     return { ...u, image: init.image, inpaintMask: init.mask ?? none };
@@ -82,7 +102,7 @@ export async function generateFromInput(models: PipelineModels, params: Generate
   const { input, ...rest } = params;
   const prepared = input ? prepareInput(input, params.width, params.height) : null;
   const init = prepared?.init ?? params.init;
-  const result = await generate(models, { ...rest, init, units: withInputHints(params.units, init) }, control);
+  const result = await generate(models, { ...rest, init, units: withInputHints(params.units, init, prepared?.crop) }, control);
   return prepared ? { ...result, image: prepared.finish(result.image) } : result;
 }
 

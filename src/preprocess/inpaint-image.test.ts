@@ -2,7 +2,7 @@
 // the composite that keeps every pixel outside the mask.
 import { describe, expect, it } from 'vitest';
 import { blurMask, compositeMasked, cropRegion, fillMasked, pasteInto, type PixelMask } from './inpaint-image.ts';
-import { inputParameterFields } from './img2img.ts';
+import { cropToInputBox, inputParameterFields } from './img2img.ts';
 
 function maskWith(width: number, height: number, on: (x: number, y: number) => boolean): PixelMask {
   const data = new Uint8Array(width * height);
@@ -75,6 +75,20 @@ describe('composite', () => {
       .map((v, p) => (v ? p : -1))
       .filter((p) => p >= 0);
     expect(lit).toEqual([9, 10, 13, 14]);
+  });
+});
+
+describe('only masked: other units’ maps', () => {
+  it('are cropped to the generated box, scaled from the input to the map, then scaled up to the generation size', () => {
+    // A 64×64 map of a 128×128 input: its left half dark, right half lit. The box is the input's right half (x 64–127, all rows),
+    // which is the map's x 32–63: the crop is lit everywhere.
+    const map = solid(64, 64, (x) => (x < 32 ? [0, 0, 0] : [200, 200, 200]));
+    const right = cropToInputBox(map, { box: { x: 64, y: 0, width: 64, height: 128 }, width: 128, height: 128 });
+    expect([right.width, right.height]).toEqual([64, 64]);
+    expect(Array.from({ length: 64 * 64 }, (_, p) => right.data[p * 4]).every((v) => v === 200)).toBe(true);
+    // The top-left quarter of the input (x, y 0–63) is the map's x, y 0–31: dark throughout.
+    const corner = cropToInputBox(map, { box: { x: 0, y: 0, width: 64, height: 64 }, width: 128, height: 128 });
+    expect(Array.from({ length: 64 * 64 }, (_, p) => corner.data[p * 4]).every((v) => v === 0)).toBe(true);
   });
 });
 
