@@ -188,6 +188,7 @@ export async function main(argv: string[]): Promise<string> {
     ops: nodeOps(),
     controlnets: [...new Set(controls.map((c) => c.model))],
     patchGraph: (g) => atLoad.patchGraph(g, loras.applied),
+    onWarning: (w) => process.stderr.write(`note: ${w}\n`),
   });
   const result = await generateFromInput(models, params, { onStep: (s) => process.stderr.write(`step ${s.step}/${s.total} ${s.ms.toFixed(0)} ms\n`) });
   const text = formatParameters({

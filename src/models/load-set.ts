@@ -210,6 +210,12 @@ export async function loadModelSet(source: SetSource, opts: LoadOptions): Promis
   const unet = await open(graphs.unet, checkUnet);
   const vaeDecoder = await open(graphs.decoder, checkVaeDecoder);
   const vaeEncoder = graphs.encoder ? await open(graphs.encoder, checkVaeEncoder) : null;
+  // An encoder that gives its distribution's mean only cannot sample as diffusers does: img2img would differ, so say so.
+  if (vaeEncoder && vaeEncoder.session.outputs.find((o) => o.name === vaeEncoder.contract.output)?.shape[1] === 4) {
+    opts.onWarning?.(
+      `${graphs.encoder!.label} gives only the mean of its latent distribution (a set converted before img2img sampled it, or an export that kept the mean): img2img starts from that mean instead of diffusers' latent_dist.sample(generator), so its images differ from diffusers' for the same seed. Converting the set again fixes this.`,
+    );
+  }
   const taesd = {
     decoder: graphs.taesd.decoder ? await open(graphs.taesd.decoder, checkVaeDecoder) : null,
     encoder: graphs.taesd.encoder ? await open(graphs.taesd.encoder, checkVaeEncoder) : null,

@@ -67,6 +67,26 @@ describe('sets exported the way torch does', () => {
     );
   });
 
+  it('a VAE encoder that gives only its mean (4 channels) is used, and the load says img2img cannot sample as diffusers does', async () => {
+    const dir = copy();
+    // An "encoder" whose latents are the image pooled 8× with a fourth channel: the shape of a mean-only export.
+    const g = new ModelGraph('vae_encoder', 'float32');
+    const image = g.input('sample', 'float32', ['batch', 3, 'height', 'width']);
+    const pooled = g.op1('AveragePool', [image], { kernel_shape: [8, 8], strides: [8, 8] });
+    const first = g.op1('Slice', [pooled, g.int64Const([0]), g.int64Const([1]), g.int64Const([1])]);
+    g.output(g.op1('Concat', [pooled, first], { axis: 1 }), 'latent_sample', 'float32', ['batch', 4, 'latent_height', 'latent_width']);
+    await writeGraphs([{ path: 'vae_encoder/model.onnx', graph: g, source: new RandomWeights(1) }], { store: folderStore(dir), root: '', external: false });
+    const warnings: string[] = [];
+    const { models } = await loadModelSet(folderSource(dir), { createSession: nodeSession(), ops: nodeOps(), onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([expect.stringContaining('vae_encoder/model.onnx gives only the mean of its latent distribution')]);
+    const img = await generate(models, { ...params, init: { image: hint, strength: 0.5 } });
+    expect(img.image.width).toBe(64);
+    // The tiny set's own encoder gives mean and log-variance: no such warning.
+    const own: string[] = [];
+    await loadModelSet(folderSource(copy()), { createSession: nodeSession(), ops: nodeOps(), onWarning: (w) => own.push(w) });
+    expect(own).toEqual([]);
+  });
+
   it('without a VAE encoder: txt2img and ControlNet work; img2img says it needs the encoder', async () => {
     const dir = copy();
     rmSync(join(dir, 'vae_encoder'), { recursive: true });
