@@ -11,6 +11,7 @@ import { main as generateCli } from '../src/cli/generate.ts';
 import { decodePngImage, readPngText } from '../src/image/png.ts';
 import { openStudio } from './support/engine-page.ts';
 import { dragOnDocument } from './support/canvas.ts';
+import { checkInpainted } from './support/inpaint-checks.ts';
 
 const BIRD = resolve(import.meta.dirname, '../../shared/data/images/bird.png');
 const SET = resolve(import.meta.dirname, '../public/models/tiny-sd15');
@@ -129,14 +130,8 @@ test('inpainting with the plain tiny set: outside the blurred mask every pixel i
   await generateAndWait();
   const png = await newestPng();
   const result = decodePngImage(png);
-  let changed = 0;
-  for (let y = 0; y < 64; y++)
-    for (let x = 0; x < 64; x++) {
-      const p = (y * 64 + x) * 4;
-      // Blur 4 reaches 10 px (A1111's 21-tap kernel): x < 30 and x > 66 are untouched; allow 2 px for the stroke's antialiasing.
-      if (x < 28) for (let c = 0; c < 4; c++) expect(result.data[p + c], `pixel ${x},${y}`).toBe(input.data[p + c]);
-      if (x >= 42 && x <= 54 && result.data[p] !== input.data[p]) changed++;
-    }
+  // Blur 4 reaches 10 px (A1111's 21-tap kernel): x < 30 is untouched; 2 px more for the stroke's antialiasing.
+  const changed = checkInpainted(result, input, 28, [42, 54]);
   console.log(`inpainting: ${changed} of ${13 * 64} pixels under the mask changed; every pixel left of x = 28 is the input's`);
   expect(changed).toBeGreaterThan(13 * 64 * 0.5);
   const params = readPngText(png).parameters!;
@@ -167,7 +162,7 @@ test('ControlNet inpaint and outpainting: the canvas grows 64 px to the right, t
   expect([result.width, result.height]).toEqual([128, 64]);
   // The old picture, left of the strip's blurred edge (10 px, and 2 for antialiasing), is kept exactly.
   const input = decodePngImage(new Uint8Array(readFileSync(inputPng)));
-  for (let y = 0; y < 64; y++) for (let x = 0; x < 52; x++) for (let c = 0; c < 3; c++) expect(result.data[(y * 128 + x) * 4 + c], `pixel ${x},${y}`).toBe(input.data[(y * 64 + x) * 4 + c]);
+  checkInpainted(result, input, 52);
   // The new strip is not the white paper it started as.
   let white = 0;
   for (let y = 0; y < 64; y++) for (let x = 76; x < 128; x++) if (result.data[(y * 128 + x) * 4] === 255 && result.data[(y * 128 + x) * 4 + 1] === 255) white++;

@@ -80,7 +80,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
   const base = values.checkpoint ? await open(values.checkpoint) : null;
   if (base && base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model. Give it with --controlnet <name>=${values.checkpoint}.`);
   // A ControlNet's heads, which its weights do not say, come from the base model it is converted with (or the set it is added to).
-  const paired = base?.kind === 'pipeline' ? unetShape(base.arch.unet) : existingSetShape(out);
+  const paired = base ? unetShape(base.arch.unet) : existingSetShape(out);
   const controlnets: NamedControlNet[] = [];
   for (const spec of values.controlnet) {
     const m = /^([\w.-]+)=(.+)$/.exec(spec);
@@ -102,7 +102,6 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     progress.end();
     return { out, notices: result.notices };
   }
-  if (base.kind !== 'pipeline') throw new CheckpointError(`${values.checkpoint} is a ControlNet, not a base model.`);
   if (existsSync(out) && readdirSync(out).length) throw new CheckpointError(`${out} exists and is not empty; give a new folder (or only --controlnet to add to the set there).`);
   // Written beside the target and renamed into place at the end, so a failed run leaves nothing.
   const partial = `${out}.partial`;

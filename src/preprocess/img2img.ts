@@ -92,8 +92,7 @@ function withInputHints(units: ControlUnit[], init: InitImage | undefined, crop:
   return units.map((u) => {
     if (!u.fromInput) return crop ? { ...u, image: cropToInputBox(u.image, crop) } : u;
     if (!init) throw new Error('An inpaint_only unit takes its hint from the input image, and this run has none. Turn on "Start from an image" or pick another preprocessor.');
-    const none = { data: new Uint8Array(init.image.width * init.image.height), width: init.image.width, height: init.image.height };
-    return { ...u, image: init.image, inpaintMask: init.mask ?? none };
+    return { ...u, image: init.image, inpaintMask: init.mask };
   });
 }
 

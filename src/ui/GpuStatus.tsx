@@ -3,7 +3,7 @@
 // that runs the tiny UNet on both back ends and compares them.
 import { useEngineStore } from '../state/engine-store.ts';
 import type { SelfTestReport } from '../engine/engine.ts';
-import { ENGINE_CHOICE_LABELS, ENGINE_LABELS } from '../state/engine-choice.ts';
+import { chooseEngine, ENGINE_CHOICE_LABELS, ENGINE_LABELS } from '../state/engine-choice.ts';
 import { useStudio } from '../state/studio-store.ts';
 import { LabelledSelect } from './LabelledSelect.tsx';
 
@@ -41,7 +41,10 @@ export function GpuStatus() {
 /** Which engine runs the models and why, and the person's pick (Auto, WebGPU, CPU). */
 function EnginePick() {
   const choice = useStudio((s) => s.settings.engine);
-  const inUse = useEngineStore((s) => s.engineInUse)();
+  const inUse = chooseEngine(
+    useEngineStore((s) => s.device),
+    choice,
+  );
   const pickEngine = useEngineStore((s) => s.pickEngine);
   return (
     <p data-testid="engine">
